@@ -1,0 +1,30 @@
+"""``faasbench doctor``: the runtime table, or its JSON."""
+
+from __future__ import annotations
+
+import json
+
+from rich.console import Console
+from rich.table import Table
+
+from ..doctor import doctor
+
+
+def show_doctor(as_json: bool) -> int:
+    report = doctor()
+    if as_json:
+        print(json.dumps(report, indent=2))
+        return 0
+    table = Table(title="faasbench doctor")
+    for column in ("runtime", "kind", "available", "version", "reason / fix"):
+        table.add_column(column)
+    for row in report["runtimes"]:
+        note = "" if row["ok"] else f"{row['reason']} — {row['fix']}"
+        table.add_row(row["name"], row.get("kind", "?"),
+                      "[green]yes[/]" if row["ok"] else "[red]no[/]", row["version"], note)
+    console = Console()
+    console.print(table)
+    tc = report["toolchain"]
+    console.print(f"toolchain: zig {tc['version']} ({tc['zig']}), native target "
+                  f"{tc['native_target']}" if tc["ok"] else f"toolchain: [red]{tc['reason']}[/]")
+    return 0

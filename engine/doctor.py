@@ -1,0 +1,36 @@
+"""What can run here: every registered runtime and the toolchain, with reasons and fixes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import runtimes, toolchain
+
+
+def runtime_report() -> list[dict[str, Any]]:
+    """One row per runtime: availability, version, reason, fix and capability flags."""
+    rows = []
+    for name in runtimes.names():
+        probe = runtimes.probe(name)
+        row: dict[str, Any] = {"name": name, "ok": probe.ok, "version": probe.version,
+                               "reason": probe.reason, "fix": probe.fix, **probe.details}
+        try:
+            cls = runtimes.get(name)
+            row.update(kind=cls.kind, counts_fuel=cls.counts_fuel,
+                       has_memory_limit=cls.has_memory_limit, supports_warm=cls.supports_warm)
+        except Exception as exc:  # the probe already carries the reason
+            row.update(kind="unknown", error=str(exc))
+        rows.append(row)
+    return rows
+
+
+def toolchain_report() -> dict[str, Any]:
+    try:
+        return {"ok": True, "zig": str(toolchain.zig_path()), "version": toolchain.zig_version(),
+                "native_target": toolchain.native_target()}
+    except toolchain.ToolchainError as exc:
+        return {"ok": False, "reason": str(exc)}
+
+
+def doctor() -> dict[str, Any]:
+    return {"runtimes": runtime_report(), "toolchain": toolchain_report()}

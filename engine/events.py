@@ -1,0 +1,150 @@
+"""The engine's only voice: frozen events, yielded from one iterator.
+
+Every consumer (CLI, dashboard, results file, remote) sees the same stream. The JSON
+form of an event is its fields plus ``"event": "<snake_case name>"``; a results file
+is those lines, so a run can be replayed from its file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Optional, Union
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base of all events; subclasses are plain data."""
+
+    name: ClassVar[str] = "event"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.name = _snake(cls.__name__)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"event": self.name, **dataclasses.asdict(self)}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), separators=(",", ":"), default=str)
+
+
+@dataclass(frozen=True)
+class RunPlanned(Event):
+    """First event of a run: what will run, and on what machine (the environment record)."""
+
+    run_id: str
+    cells: list[dict[str, Any]]
+    settings: dict[str, Any]
+    environment: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ArtifactBuilt(Event):
+    """A benchmark program compiled (or found in the cache) for one target."""
+
+    benchmark: str
+    target: str
+    path: str
+    size_bytes: int
+    cached: bool
+    seconds: float
+    index: int
+    total: int
+
+
+@dataclass(frozen=True)
+class CellStarted(Event):
+    """A runtime x benchmark x mode cell begins; the reference says what outputs are checked against."""
+
+    cell_id: str
+    runtime: str
+    runtime_version: str
+    benchmark: str
+    size: int
+    mode: str
+    iterations: int
+    warmup: int
+    artifact: str
+    artifact_bytes: int
+    reference: str
+
+
+@dataclass(frozen=True)
+class SampleRecorded(Event):
+    """One iteration: a flat row of measurements; ``ok`` means the output matched the reference."""
+
+    cell_id: str
+    runtime: str
+    runtime_version: str
+    benchmark: str
+    size: int
+    mode: str
+    iteration: int
+    warmup: bool
+    wall_ns: int
+    cpu_ns: Optional[int]
+    peak_rss_bytes: Optional[int]
+    exit_code: Optional[int]
+    ok: bool
+    error: Optional[str] = None
+    fuel: Optional[int] = None
+    guest_memory_bytes: Optional[int] = None
+    phases_ns: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CellFinished(Event):
+    """A cell ended; ``summary`` covers measured (non-warmup) ok samples' wall times."""
+
+    cell_id: str
+    runtime: str
+    benchmark: str
+    size: int
+    mode: str
+    summary: dict[str, Any]
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class RunError(Event):
+    """Something the user must know: an unavailable runtime, a failed build, a lost worker."""
+
+    message: str
+    runtime: Optional[str] = None
+    benchmark: Optional[str] = None
+    cell_id: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class RunFinished(Event):
+    """Last event of a run, also written when the run was cancelled."""
+
+    run_id: str
+    ok_samples: int
+    failed_samples: int
+    cancelled: bool
+    seconds: float
+
+
+AnyEvent = Union[RunPlanned, ArtifactBuilt, CellStarted, SampleRecorded, CellFinished, RunError,
+                 RunFinished]
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.name: cls
+    for cls in (RunPlanned, ArtifactBuilt, CellStarted, SampleRecorded, CellFinished, RunError,
+                RunFinished)
+}
+
+
+def from_dict(data: dict[str, Any]) -> Event:
+    """Rebuild an event from its JSON form (results files, ``run --json`` streams)."""
+    payload = dict(data)
+    cls = EVENT_TYPES[payload.pop("event")]
+    known = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: v for k, v in payload.items() if k in known})

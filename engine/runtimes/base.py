@@ -1,0 +1,87 @@
+"""The runtime interface: what every way of running a benchmark program must provide.
+
+A runtime lives in the worker process. The worker calls ``prepare()`` once per cell and
+``invoke()`` once per iteration, then ``close()``. Capability flags are class data so the
+CLI and the dashboard can show them without special cases. Phases are named as the runtime
+really has them; what it does not expose stays out rather than being guessed.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Optional
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether a runtime can run here; when not, why and how to fix it. Never an exception."""
+
+    ok: bool
+    version: str = ""
+    reason: str = ""
+    fix: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a runtime needs to run one cell; plain data so it crosses process borders."""
+
+    benchmark: str
+    artifact: str
+    argv: list[str]
+    data_dir: str
+    guest_dir: str
+    mode: str
+    timeout_s: float
+    stdout_path: str
+    stderr_path: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Invocation:
+    """What one iteration measured; the worker adds the output check."""
+
+    wall_ns: int
+    exit_code: Optional[int]
+    cpu_ns: Optional[int] = None
+    peak_rss_bytes: Optional[int] = None
+    phases_ns: dict[str, int] = field(default_factory=dict)
+    fuel: Optional[int] = None
+    guest_memory_bytes: Optional[int] = None
+    error: Optional[str] = None
+
+
+class Runtime(ABC):
+    """One way to run a program. Subclasses set the class data and implement the methods."""
+
+    name: ClassVar[str]
+    artifact_target: ClassVar[str]
+    """Which build it runs: ``wasm`` or ``native``."""
+    kind: ClassVar[str]
+    """``native``, ``wasm`` or ``container``: the dashboard groups runtimes by it."""
+    counts_fuel: ClassVar[bool] = False
+    has_memory_limit: ClassVar[bool] = False
+    supports_warm: ClassVar[bool] = True
+    maps_guest_dir: ClassVar[bool] = True
+    """False when the program sees host paths (native), so its argv names the host directory."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+
+    @classmethod
+    @abstractmethod
+    def available(cls) -> Availability:
+        """Probe the runtime; must not raise."""
+
+    def prepare(self) -> None:
+        """Load what the mode keeps up between iterations (compiled module, running host)."""
+
+    @abstractmethod
+    def invoke(self) -> Invocation:
+        """Run one iteration, writing the guest's stdout/stderr to the job's paths."""
+
+    def close(self) -> None:
+        """Release what ``prepare`` kept."""

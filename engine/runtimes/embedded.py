@@ -1,0 +1,146 @@
+"""WebAssembly engines driven from Python (wasmtime-py, wasmer): shared cold and warm logic.
+
+A host loads the engine and module once (``load``) and runs a fresh instance per call
+(``run``). Warm mode keeps the host inside the worker. Cold mode starts a fresh Python
+process per iteration (``python -m engine.runtimes.embedded``) that loads and runs once, so
+the sample pays what a cold start really costs; the child reports its phase stamps.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from abc import ABC, abstractmethod
+from dataclasses import asdict
+from pathlib import Path
+from typing import ClassVar, Optional
+
+from .base import Invocation, Job, Runtime
+from .process import spawn_and_wait
+
+
+class EmbeddedHost(ABC):
+    """One engine + compiled module; ``run`` instantiates and executes once."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+
+    @abstractmethod
+    def load(self) -> None:
+        """Import the engine library, create the engine and load the compiled module."""
+
+    @abstractmethod
+    def run(self) -> Invocation:
+        """Instantiate and run ``_start``; phases ``instantiate`` and ``execute`` are filled in."""
+
+
+def _reset_peak_rss() -> None:
+    """Linux resets VmHWM when 5 is written to clear_refs, giving a per-iteration peak."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def _peak_rss() -> Optional[int]:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+class EmbeddedRuntime(Runtime):
+    """Runs a host in the worker (warm) or in a fresh child process per iteration (cold)."""
+
+    host_class: ClassVar[type[EmbeddedHost]]
+    kind = "wasm"
+    artifact_target = "wasm"
+
+    def prepare(self) -> None:
+        # Loading once here also precompiles and caches the module, so no cold sample pays that.
+        self.host: Optional[EmbeddedHost] = self.host_class(self.job)
+        self.host.load()
+        if self.job.mode == "cold":
+            self.host = None
+            self.job_file = Path(self.job.stdout_path).with_suffix(".job.json")
+            self.job_file.write_text(json.dumps(asdict(self.job)))
+            self.report_file = Path(self.job.stdout_path).with_suffix(".report.json")
+
+    def invoke(self) -> Invocation:
+        return self._invoke_warm() if self.host is not None else self._invoke_cold()
+
+    def _invoke_warm(self) -> Invocation:
+        assert self.host is not None
+        _reset_peak_rss()
+        cpu0 = time.thread_time_ns()
+        t0 = time.perf_counter_ns()
+        inv = self.host.run()
+        inv.wall_ns = time.perf_counter_ns() - t0
+        inv.cpu_ns = time.thread_time_ns() - cpu0
+        inv.peak_rss_bytes = _peak_rss()
+        return inv
+
+    def _invoke_cold(self) -> Invocation:
+        argv = [sys.executable, "-m", "engine.runtimes.embedded", self.name, str(self.job_file)]
+        env = {k: v for k, v in os.environ.items() if k in ("PATH", "PYTHONPATH", "LD_LIBRARY_PATH")}
+        proc = spawn_and_wait(sys.executable, argv, stdout_path=str(self.report_file),
+                              stderr_path=self.job.stderr_path, timeout_s=self.job.timeout_s,
+                              env=env)
+        inv = Invocation(wall_ns=proc.wall_ns, exit_code=None, cpu_ns=proc.cpu_ns,
+                         peak_rss_bytes=proc.peak_rss_bytes, error=proc.failure())
+        try:
+            report = json.loads(self.report_file.read_text())
+        except (OSError, ValueError):
+            inv.error = inv.error or "the cold-start process reported nothing"
+            return inv
+        inv.exit_code = report["exit_code"]
+        inv.error = report["error"] or inv.error
+        inv.fuel = report["fuel"]
+        inv.guest_memory_bytes = report["guest_memory_bytes"]
+        stamps = report["stamps"]
+        inv.phases_ns = {
+            "start": stamps["main"] - proc.started_ns,
+            "load": stamps["loaded"] - stamps["main"],
+            **report["phases_ns"],
+            "exit": proc.ended_ns - stamps["done"],
+        }
+        return inv
+
+    def close(self) -> None:
+        self.host = None
+
+
+def _cold_main(runtime_name: str, job_file: str) -> None:
+    """Child side of a cold start: load, run once, report stamps as JSON on stdout, exit hard."""
+    main_ns = time.perf_counter_ns()
+    from . import get
+
+    job = Job(**json.loads(Path(job_file).read_text()))
+    runtime = get(runtime_name)
+    host = runtime.host_class(job)  # type: ignore[attr-defined]
+    error = None
+    try:
+        host.load()
+        loaded_ns = time.perf_counter_ns()
+        inv = host.run()
+    except Exception as exc:  # report any engine failure as the sample's reason
+        loaded_ns = time.perf_counter_ns()
+        inv = Invocation(wall_ns=0, exit_code=None, error=f"{type(exc).__name__}: {exc}")
+    done_ns = time.perf_counter_ns()
+    error = inv.error
+    report = {"exit_code": inv.exit_code, "error": error, "fuel": inv.fuel,
+              "guest_memory_bytes": inv.guest_memory_bytes, "phases_ns": inv.phases_ns,
+              "stamps": {"main": main_ns, "loaded": loaded_ns, "done": done_ns}}
+    sys.stdout.write(json.dumps(report))
+    sys.stdout.flush()
+    # os._exit skips interpreter teardown: faster, and wasmer-sdk can abort during teardown.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    _cold_main(sys.argv[1], sys.argv[2])

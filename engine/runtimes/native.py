@@ -1,0 +1,37 @@
+"""``native``: the static binary as a child process, the baseline every ratio is taken against."""
+
+from __future__ import annotations
+
+import platform
+
+from ..toolchain import native_target
+from .base import Availability, Invocation, Runtime
+from .process import spawn_and_wait
+
+
+class NativeRuntime(Runtime):
+    """A fresh process per iteration in both modes: a native program has no host to keep warm."""
+
+    name = "native"
+    artifact_target = "native"
+    kind = "native"
+    maps_guest_dir = False
+
+    @classmethod
+    def available(cls) -> Availability:
+        try:
+            target = native_target()
+        except RuntimeError as exc:
+            return Availability(False, reason=str(exc), fix="run faasbench on x86_64 or aarch64 Linux")
+        if platform.system() != "Linux":
+            return Availability(False, reason=f"{platform.system()} cannot run {target} binaries",
+                                fix="run faasbench on Linux")
+        return Availability(True, version=f"{target} on Linux {platform.release()}")
+
+    def invoke(self) -> Invocation:
+        job = self.job
+        result = spawn_and_wait(job.artifact, job.argv, stdout_path=job.stdout_path,
+                                stderr_path=job.stderr_path, timeout_s=job.timeout_s)
+        return Invocation(wall_ns=result.wall_ns, exit_code=result.exit_code,
+                          cpu_ns=result.cpu_ns, peak_rss_bytes=result.peak_rss_bytes,
+                          error=result.failure())

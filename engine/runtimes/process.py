@@ -1,0 +1,122 @@
+"""Start a program as a child process and measure it the way hyperfine does.
+
+``posix_spawn`` (vfork under the hood) keeps the harness's own share of a process start
+small; ``wait4`` gives the child's exact CPU time and peak RSS. A watchdog kills a child
+that outlives the per-iteration timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+
+class Watchdog:
+    """One thread per worker that fires a callback when an armed deadline passes."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._deadline: Optional[float] = None
+        self._action: Optional[Callable[[], None]] = None
+        self.fired = False
+        threading.Thread(target=self._loop, name="faasbench-watchdog", daemon=True).start()
+
+    def arm(self, seconds: float, action: Callable[[], None]) -> None:
+        with self._cond:
+            self._deadline = time.monotonic() + seconds
+            self._action = action
+            self.fired = False
+            self._cond.notify()
+
+    def disarm(self) -> None:
+        with self._cond:
+            self._deadline = None
+            self._action = None
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while self._deadline is None:
+                    self._cond.wait()
+                remaining = self._deadline - time.monotonic()
+                if remaining > 0:
+                    self._cond.wait(remaining)
+                    continue
+                action, self._deadline, self._action = self._action, None, None
+                self.fired = True
+            if action is not None:
+                action()
+
+
+_watchdog: Optional[Watchdog] = None
+
+
+def watchdog() -> Watchdog:
+    """The process-wide watchdog, started on first use."""
+    global _watchdog
+    if _watchdog is None:
+        _watchdog = Watchdog()
+    return _watchdog
+
+
+@dataclass
+class ProcessResult:
+    """A finished child: times are ``perf_counter_ns`` stamps, comparable with the child's own."""
+
+    started_ns: int
+    ended_ns: int
+    exit_code: Optional[int]
+    signal: Optional[int]
+    cpu_ns: int
+    peak_rss_bytes: int
+    timed_out: bool
+
+    @property
+    def wall_ns(self) -> int:
+        return self.ended_ns - self.started_ns
+
+    def failure(self) -> Optional[str]:
+        """Why the process did not succeed, or None."""
+        if self.timed_out:
+            return "timed out (killed after the per-iteration timeout)"
+        if self.signal is not None:
+            return f"killed by signal {signal.Signals(self.signal).name}"
+        if self.exit_code:
+            return f"exit code {self.exit_code}"
+        return None
+
+
+def spawn_and_wait(path: str, argv: Sequence[str], *, stdout_path: str, stderr_path: str,
+                   timeout_s: float, env: Optional[dict[str, str]] = None) -> ProcessResult:
+    """Run the program at ``path`` with ``argv``; output goes to files, env is empty by default."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+    actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+               (os.POSIX_SPAWN_OPEN, 1, stdout_path, flags, 0o600),
+               (os.POSIX_SPAWN_OPEN, 2, stderr_path, flags, 0o600)]
+    dog = watchdog()
+    pid_box: list[int] = []
+
+    def kill() -> None:
+        if pid_box:
+            os.kill(pid_box[0], signal.SIGKILL)
+
+    dog.arm(timeout_s, kill)
+    started = time.perf_counter_ns()
+    pid = os.posix_spawn(path, list(argv), env or {}, file_actions=actions)
+    pid_box.append(pid)
+    _, status, usage = os.wait4(pid, 0)
+    ended = time.perf_counter_ns()
+    dog.disarm()
+    return ProcessResult(
+        started_ns=started, ended_ns=ended,
+        exit_code=os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else None,
+        signal=os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+        cpu_ns=int((usage.ru_utime + usage.ru_stime) * 1e9),
+        peak_rss_bytes=usage.ru_maxrss * 1024,
+        timed_out=dog.fired,
+    )

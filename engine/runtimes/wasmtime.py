@@ -1,0 +1,119 @@
+"""``wasmtime``: Wasmtime embedded through wasmtime-py, with optional fuel metering.
+
+Modules are precompiled once (``Module.serialize``) into a ``.cwasm`` beside the ``.wasm``,
+keyed by the wasmtime version and the engine settings that change generated code. Traps,
+out-of-fuel and the epoch-based timeout surface as ``wasmtime.Trap``; a non-zero exit as
+``wasmtime.ExitTrap``; a memory cap is a store limit (malloc then returns NULL).
+"""
+
+from __future__ import annotations
+
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .base import Availability, Invocation
+from .embedded import EmbeddedHost, EmbeddedRuntime
+from .process import watchdog
+
+FUEL_BUDGET = 1 << 62
+
+
+def _version() -> str:
+    return metadata.version("wasmtime")
+
+
+def cwasm_path(wasm: Path, fuel: bool) -> Path:
+    """Where the precompiled module for these settings is cached."""
+    return wasm.with_name(f"{wasm.stem}.wasmtime-{_version()}{'-fuel' if fuel else ''}.cwasm")
+
+
+class WasmtimeHost(EmbeddedHost):
+    """Engine + precompiled module; each ``run`` gets a fresh store, WASI context and instance."""
+
+    def load(self) -> None:
+        import wasmtime
+
+        self.wasmtime = wasmtime
+        fuel = bool(self.job.options.get("fuel"))
+        config = wasmtime.Config()
+        config.consume_fuel = fuel
+        config.epoch_interruption = True
+        self.engine = wasmtime.Engine(config)
+        wasm = Path(self.job.artifact)
+        compiled = cwasm_path(wasm, fuel)
+        if not compiled.exists():
+            module = wasmtime.Module.from_file(self.engine, str(wasm))
+            tmp = compiled.with_suffix(f".tmp{id(self)}")
+            tmp.write_bytes(module.serialize())
+            tmp.replace(compiled)
+        self.module = wasmtime.Module.deserialize_file(self.engine, str(compiled))
+        self.linker = wasmtime.Linker(self.engine)
+        self.linker.define_wasi()
+
+    def _store(self) -> Any:
+        wt, job = self.wasmtime, self.job
+        store = wt.Store(self.engine)
+        store.set_limits(memory_size=int(job.options.get("wasm_memory_bytes", 2 << 30)))
+        if job.options.get("fuel"):
+            store.set_fuel(FUEL_BUDGET)
+        store.set_epoch_deadline(1)
+        wasi = wt.WasiConfig()
+        wasi.argv = job.argv
+        wasi.stdout_file = job.stdout_path
+        wasi.stderr_file = job.stderr_path
+        wasi.preopen_dir(job.data_dir, job.guest_dir, False)
+        store.set_wasi(wasi)
+        return store
+
+    def run(self) -> Invocation:
+        wt, job = self.wasmtime, self.job
+        t0 = time.perf_counter_ns()
+        store = self._store()
+        try:
+            instance = self.linker.instantiate(store, self.module)
+        except wt.WasmtimeError as exc:
+            return Invocation(wall_ns=0, exit_code=None, error=f"instantiation failed: {exc}")
+        t1 = time.perf_counter_ns()
+        start = instance.exports(store)["_start"]
+        exit_code, error = 0, None
+        dog = watchdog()
+        dog.arm(job.timeout_s, self.engine.increment_epoch)
+        try:
+            start(store)
+        except wt.ExitTrap as exc:
+            exit_code = exc.code
+        except wt.Trap as exc:
+            exit_code = None
+            error = ("timed out (interrupted after the per-iteration timeout)" if dog.fired
+                     else f"trap ({exc.trap_code}): {str(exc).splitlines()[0]}")
+        finally:
+            dog.disarm()
+        t2 = time.perf_counter_ns()
+        memory = instance.exports(store).get("memory")
+        return Invocation(
+            wall_ns=t2 - t0, exit_code=exit_code, error=error,
+            phases_ns={"instantiate": t1 - t0, "execute": t2 - t1},
+            fuel=FUEL_BUDGET - store.get_fuel() if job.options.get("fuel") else None,
+            guest_memory_bytes=memory.data_len(store) if isinstance(memory, wt.Memory) else None,
+        )
+
+
+class WasmtimeRuntime(EmbeddedRuntime):
+    name = "wasmtime"
+    host_class = WasmtimeHost
+    counts_fuel = True
+    has_memory_limit = True
+
+    @classmethod
+    def available(cls) -> Availability:
+        try:
+            import wasmtime
+
+            wasmtime.Engine()
+        except Exception as exc:  # ImportError, or a wheel that cannot load on this host
+            return Availability(False, reason=f"wasmtime-py cannot load: {exc}",
+                                fix="python3 -m pip install 'wasmtime==50.0.1'")
+        return Availability(True, version=_version(),
+                            details={"package": "wasmtime", "compiler": "cranelift"})

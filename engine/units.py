@@ -1,0 +1,30 @@
+"""Human-readable figures, shared by the CLI and the dashboard."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+
+def fmt_ns(ns: Optional[float]) -> str:
+    """A duration in the unit that keeps three significant figures readable."""
+    if ns is None:
+        return "–"
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if abs(ns) >= scale:
+            return f"{ns / scale:.3g} {unit}" if ns / scale < 100 else f"{ns / scale:.0f} {unit}"
+    return f"{ns:.0f} ns"
+
+
+def fmt_bytes(n: Optional[float]) -> str:
+    if n is None:
+        return "–"
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if abs(n) >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n:.0f} B"
+
+
+def fmt_ratio(r: Optional[float]) -> str:
+    if r is None:
+        return "–"
+    return f"{r:.2f}×" if r < 100 else f"{r:.0f}×"

@@ -1,0 +1,90 @@
+"""Expected outputs and the check every sample goes through.
+
+The reference for a size is the independent Python implementation (``references.py``)
+where that finishes in seconds, else the native build's output (recorded as such). References
+are cached on disk, keyed by the reference code's hash, so a rerun does not recompute them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+from . import paths, references
+
+TEXT_LIMIT = 64 * 1024
+"""Outputs up to this size keep their text, so a mismatch can name the first differing line."""
+
+
+@dataclass(frozen=True)
+class Expected:
+    sha256: str
+    length: int
+    text: Optional[str]
+    source: str
+
+
+def expected_from_bytes(data: bytes, source: str) -> Expected:
+    text = None
+    if len(data) <= TEXT_LIMIT:
+        try:
+            text = data.decode()
+        except UnicodeDecodeError:
+            text = None
+    return Expected(hashlib.sha256(data).hexdigest(), len(data), text, source)
+
+
+def _file_digest(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    length = 0
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+            length += len(chunk)
+    return digest.hexdigest(), length
+
+
+def check(output: Path, expected: Expected) -> Optional[str]:
+    """None when the output matches, else a one-line description of the difference."""
+    digest, length = _file_digest(output)
+    if digest == expected.sha256:
+        return None
+    if expected.text is not None and length <= TEXT_LIMIT:
+        got = output.read_bytes().decode(errors="replace").splitlines()
+        want = expected.text.splitlines()
+        for number, (g, w) in enumerate(zip(got, want), start=1):
+            if g != w:
+                return f"output mismatch at line {number}: expected {w!r}, got {g!r}"
+        return (f"output mismatch: expected {len(want)} lines, got {len(got)}"
+                + (f" (last: {got[-1]!r})" if got else " (empty output)"))
+    return (f"output mismatch: expected {expected.length} bytes (sha256 {expected.sha256[:12]}), "
+            f"got {length} bytes (sha256 {digest[:12]})")
+
+
+def _reference_version() -> str:
+    return hashlib.sha256(Path(references.__file__).read_bytes()).hexdigest()[:12]
+
+
+def reference_for(benchmark: str, size: int, data_file: Optional[Path],
+                  run_native: Callable[[], bytes], native_key: str) -> Expected:
+    """The expected output for this benchmark and size, computed once and cached."""
+    python_ok = size <= references.PYTHON_REFERENCE_LIMITS[benchmark]
+    key = f"{benchmark}-{size}-" + (f"py{_reference_version()}" if python_ok
+                                    else f"native{native_key}")
+    cache = paths.cache_dir() / "references" / f"{key}.json"
+    if cache.exists():
+        return Expected(**json.loads(cache.read_text()))
+    if python_ok:
+        expected = expected_from_bytes(references.expected_output(benchmark, size, data_file),
+                                       "python reference implementation")
+    else:
+        expected = expected_from_bytes(
+            run_native(),
+            f"native build {native_key} (size {size} is above the Python reference's limit "
+            f"{references.PYTHON_REFERENCE_LIMITS[benchmark]})")
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps(asdict(expected)))
+    return expected

@@ -1,0 +1,92 @@
+"""The controller's handle on a worker process: start, ask, and kill it with all its children."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+
+class WorkerLost(RuntimeError):
+    """The worker died, hung, or was killed by a cancel."""
+
+
+def worker_cpu() -> Optional[int]:
+    """With two or more cores the worker gets the last one and the controller the others."""
+    cpus = sorted(os.sched_getaffinity(0))
+    return cpus[-1] if len(cpus) >= 2 else None
+
+
+def pin_controller() -> None:
+    """Keep the controller off the worker's core."""
+    cpu = worker_cpu()
+    if cpu is not None:
+        os.sched_setaffinity(0, set(os.sched_getaffinity(0)) - {cpu})
+
+
+class Worker:
+    """One ``python -m engine.worker`` in its own session, so Ctrl-C reaches only the controller."""
+
+    def __init__(self, log_path: Path) -> None:
+        cpu = worker_cpu()
+        with log_path.open("a") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "engine.worker"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=log, start_new_session=True,
+                text=True, bufsize=1,
+            )
+        if cpu is not None:
+            os.sched_setaffinity(self.proc.pid, {cpu})
+        self.cpu = cpu
+
+    def request(self, msg: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+        """Send one message and wait for its reply; raise WorkerLost if none comes."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        try:
+            self.proc.stdin.write(json.dumps(msg) + "\n")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, ValueError):
+            raise WorkerLost(self._death()) from None
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout_s)
+        if not ready:
+            self.kill()
+            raise WorkerLost(f"worker gave no answer within {timeout_s:.0f} s and was killed")
+        line = self.proc.stdout.readline()
+        if not line:
+            raise WorkerLost(self._death())
+        return json.loads(line)
+
+    def _death(self) -> str:
+        code = self.proc.wait()
+        if code < 0:
+            return f"worker process died (signal {signal.Signals(-code).name})"
+        return f"worker process exited with code {code}"
+
+    def close(self) -> None:
+        """Ask politely, then make sure nothing of the worker's survives."""
+        try:
+            if self.proc.poll() is None and self.proc.stdin is not None:
+                self.proc.stdin.write(json.dumps({"op": "close"}) + "\n")
+                self.proc.stdin.flush()
+                self.proc.wait(timeout=5)
+        except (OSError, ValueError, subprocess.TimeoutExpired):
+            pass
+        self.kill()
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            if stream is not None:
+                try:
+                    stream.close()
+                except OSError:
+                    pass
