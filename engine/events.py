@@ -74,6 +74,7 @@ class CellStarted(Event):
     artifact: str
     artifact_bytes: int
     reference: str
+    footprint_bytes: Optional[int] = None
 
 
 @dataclass(frozen=True)

@@ -141,10 +141,13 @@ class Run:
             argv=[cell.benchmark, *BENCHMARKS[cell.benchmark].guest_args(cell.size, shown_dir)],
             data_dir=host_dir, guest_dir=GUEST_DIR, mode=cell.mode, timeout_s=settings.timeout_s,
             stdout_path="", stderr_path="",
-            options={"fuel": settings.fuel, "wasm_memory_bytes": settings.wasm_memory_bytes},
+            options={"fuel": settings.fuel, "wasm_memory_bytes": settings.wasm_memory_bytes,
+                     "run_id": self.run_id},
         )
 
-    def _start_worker(self, cell: Cell, job: Job, expected: Expected) -> Worker:
+    def _start_worker(self, cell: Cell, job: Job,
+                      expected: Expected) -> tuple[Worker, Optional[int]]:
+        """A fresh worker with the cell prepared; returns it and the runtime's footprint."""
         worker = Worker(paths.cache_dir() / "worker.log")
         with self._lock:
             self._worker = worker
@@ -153,7 +156,7 @@ class Run:
         if not reply.get("ok"):
             worker.close()
             raise WorkerLost(f"preparing failed: {reply.get('error')}")
-        return worker
+        return worker, reply.get("footprint_bytes")
 
     def _run_cell(self, cell: Cell, artifact: artifacts.Artifact,
                   native: artifacts.Artifact) -> Iterator[Event]:
@@ -165,20 +168,26 @@ class Run:
             yield RunError(f"{cell.cell_id}: no reference output: {exc}; cell skipped",
                            runtime=cell.runtime, benchmark=cell.benchmark, cell_id=cell.cell_id)
             return
-        yield CellStarted(cell.cell_id, cell.runtime, version, cell.benchmark, cell.size,
-                          cell.mode, cell.iterations, cell.warmup, str(artifact.path),
-                          artifact.size_bytes, expected.source)
         job = self._job(cell, artifact)
         samples: list[SampleRecorded] = []
         worker: Optional[Worker] = None
+        footprint: Optional[int] = None
         try:
+            try:
+                worker, footprint = self._start_worker(cell, job, expected)
+            except WorkerLost as exc:
+                yield RunError(f"{cell.cell_id}: {exc}", runtime=cell.runtime,
+                               benchmark=cell.benchmark, cell_id=cell.cell_id)
+            yield CellStarted(cell.cell_id, cell.runtime, version, cell.benchmark, cell.size,
+                              cell.mode, cell.iterations, cell.warmup, str(artifact.path),
+                              artifact.size_bytes, expected.source, footprint)
             for iteration in range(cell.warmup + cell.iterations):
                 if self._cancel_cell.is_set() or self.cancelled:
                     break
                 row: dict[str, Any]
                 try:
                     if worker is None:
-                        worker = self._start_worker(cell, job, expected)
+                        worker, _ = self._start_worker(cell, job, expected)
                     row = worker.request({"op": "invoke"}, job.timeout_s + REPLY_GRACE_S)
                 except WorkerLost as exc:
                     worker = None
@@ -196,6 +205,7 @@ class Run:
                 worker.close()
             with self._lock:
                 self._worker = None
+            runtimes.get(cell.runtime).cleanup(self.run_id)
         yield CellFinished(cell.cell_id, cell.runtime, cell.benchmark, cell.size, cell.mode,
                            cell_summary(samples),
                            cancelled=self._cancel_cell.is_set() or self.cancelled)

@@ -70,7 +70,7 @@ class Session:
         self.expected = Expected(**msg["expected"])
         self.runtime = runtimes.get(msg["runtime"])(job)
         self.runtime.prepare()
-        return {"ok": True}
+        return {"ok": True, "footprint_bytes": self.runtime.footprint_bytes()}
 
     def invoke(self) -> dict[str, Any]:
         assert self.runtime is not None and self.expected is not None

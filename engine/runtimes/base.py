@@ -8,6 +8,7 @@ really has them; what it does not expose stays out rather than being guessed.
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Optional
@@ -85,3 +86,18 @@ class Runtime(ABC):
 
     def close(self) -> None:
         """Release what ``prepare`` kept."""
+
+    @classmethod
+    def installed_bytes(cls) -> Optional[int]:
+        """Size of the runtime's own installation (package, binary), for footprint figures."""
+        return None
+
+    def footprint_bytes(self) -> Optional[int]:
+        """What one deployed function costs on disk: program plus runtime (or a whole image)."""
+        installed = self.installed_bytes()
+        program = os.path.getsize(self.job.artifact)
+        return program + installed if installed is not None else program
+
+    @classmethod
+    def cleanup(cls, run_id: str) -> None:
+        """Remove what a killed worker of this run may have left behind (called by the controller)."""
