@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from . import paths, references
-from .benchmarks import CAT_SYNC_FILE, BENCHMARKS
+from .benchmarks import BENCHMARKS, CAT_SYNC_FILE
 
 
 def data_dir(benchmark: str, size: int) -> Path:

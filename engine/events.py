@@ -61,7 +61,8 @@ class ArtifactBuilt(Event):
 
 @dataclass(frozen=True)
 class CellStarted(Event):
-    """A runtime x benchmark x mode cell begins; the reference says what outputs are checked against."""
+    """A runtime x benchmark x mode cell begins; ``reference`` says what outputs are checked
+    against."""
 
     cell_id: str
     runtime: str

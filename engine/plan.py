@@ -17,6 +17,9 @@ MODES = ("cold", "warm")
 MAX_ITERATIONS = 100_000
 DEFAULT_TIMEOUT_S = 300.0
 DEFAULT_WASM_MEMORY = 2 << 30
+DEFAULT_CONTAINER_MEMORY = 2 << 30
+"""Fits binary-trees at the paper size (depth 21) with room to spare."""
+DEFAULT_PIDS_LIMIT = 64
 
 
 class PlanError(ValueError):
@@ -48,6 +51,10 @@ class Settings:
     fuel: bool = False
     timeout_s: float = DEFAULT_TIMEOUT_S
     wasm_memory_bytes: int = DEFAULT_WASM_MEMORY
+    docker_base: Optional[str] = None
+    """Base image for Docker (must exist locally); None means FROM scratch."""
+    container_memory_bytes: int = DEFAULT_CONTAINER_MEMORY
+    pids_limit: int = DEFAULT_PIDS_LIMIT
 
     def describe(self) -> dict[str, Any]:
         data = asdict(self)
@@ -67,7 +74,8 @@ def _pick(kind: str, names: Sequence[str], valid: Sequence[str]) -> list[str]:
         raise PlanError(f"no {kind} given; valid: {', '.join(valid)}")
     unknown = [n for n in chosen if n not in valid]
     if unknown:
-        raise PlanError(f"unknown {kind} {', '.join(map(repr, unknown))}; valid: {', '.join(valid)}")
+        names = ", ".join(map(repr, unknown))
+        raise PlanError(f"unknown {kind} {names}; valid: {', '.join(valid)}")
     return list(dict.fromkeys(chosen))
 
 
@@ -100,7 +108,9 @@ def make_plan(runtime_names: Sequence[str], benchmark_names: Sequence[str], *,
               modes: Sequence[str] = ("cold",), sizes: Optional[dict[str, int]] = None,
               warmup: Optional[int] = None, opt_level: str = "O2", native_cpu: str = "native",
               fuel: bool = False, timeout_s: float = DEFAULT_TIMEOUT_S,
-              wasm_memory_bytes: int = DEFAULT_WASM_MEMORY) -> Plan:
+              wasm_memory_bytes: int = DEFAULT_WASM_MEMORY, docker_base: Optional[str] = None,
+              container_memory_bytes: int = DEFAULT_CONTAINER_MEMORY,
+              pids_limit: int = DEFAULT_PIDS_LIMIT) -> Plan:
     """Validate everything and lay out the cells in the order they will run."""
     if preset not in benchmarks.PRESETS:
         raise PlanError(f"unknown preset {preset!r}; valid: {', '.join(benchmarks.PRESETS)}")
@@ -112,6 +122,12 @@ def make_plan(runtime_names: Sequence[str], benchmark_names: Sequence[str], *,
         raise PlanError(f"timeout must be between 0 and 86400 seconds, got {timeout_s}")
     if not 1 << 20 <= wasm_memory_bytes <= 4 << 30:
         raise PlanError("wasm memory limit must be between 1 MiB and 4 GiB")
+    if not 6 << 20 <= container_memory_bytes <= 1 << 40:
+        raise PlanError("container memory limit must be between 6 MiB (Docker's minimum) and 1 TiB")
+    if not 8 <= pids_limit <= 1_000_000:
+        raise PlanError(f"pids limit must be between 8 and 1000000, got {pids_limit}")
+    if docker_base is not None and (not docker_base or any(c.isspace() for c in docker_base)):
+        raise PlanError(f"--docker-base {docker_base!r} is not an image name (e.g. ubuntu:20.04)")
     chosen_runtimes = _pick("runtime", runtime_names, runtimes.names())
     chosen_benchmarks = _pick("benchmark", benchmark_names, list(benchmarks.BENCHMARKS))
     chosen_modes = _pick("mode", modes, MODES)
@@ -133,5 +149,5 @@ def make_plan(runtime_names: Sequence[str], benchmark_names: Sequence[str], *,
             cells.extend(Cell(rt, bench_name, size, mode, count, warm_up)
                          for rt in chosen_runtimes)
     settings = Settings(preset, BuildFlags(opt_level, native_cpu), fuel, timeout_s,
-                        wasm_memory_bytes)
+                        wasm_memory_bytes, docker_base, container_memory_bytes, pids_limit)
     return Plan(tuple(cells), settings)

@@ -18,8 +18,15 @@ from typing import Any, Optional
 
 from . import artifacts, datafiles, environment, paths, runtimes, toolchain
 from .benchmarks import BENCHMARKS, GUEST_DIR
-from .events import (ArtifactBuilt, CellFinished, CellStarted, Event, RunError, RunFinished,
-                     RunPlanned, SampleRecorded)
+from .events import (
+    CellFinished,
+    CellStarted,
+    Event,
+    RunError,
+    RunFinished,
+    RunPlanned,
+    SampleRecorded,
+)
 from .plan import Cell, Plan
 from .runtimes.base import Job
 from .runtimes.process import spawn_and_wait
@@ -82,6 +89,13 @@ class Run:
             if not probe.ok:
                 yield RunError(f"runtime {name} unavailable: {probe.reason} — {probe.fix}; "
                                "its cells are skipped", runtime=name)
+        no_warm = {c.runtime for c in cells
+                   if c.mode == "warm" and not runtimes.get(c.runtime).supports_warm}
+        for name in sorted(no_warm):
+            yield RunError(f"runtime {name} has no warm mode (it keeps nothing up between "
+                           "runs, so warm would be cold); its warm cells are skipped",
+                           runtime=name)
+        cells = [c for c in cells if not (c.mode == "warm" and c.runtime in no_warm)]
         built: dict[tuple[str, str], artifacts.Artifact] = {}
         yield from self._build(cells, built)
         for cell in cells:
@@ -97,7 +111,7 @@ class Run:
 
     def _build(self, cells: list[Cell],
                built: dict[tuple[str, str], artifacts.Artifact]) -> Iterator[Event]:
-        """Build every program the cells need; natives always, they are the reference of last resort."""
+        """Build what the cells need, natives always: they are the reference of last resort."""
         flags = self.plan.settings.flags
         benches = list(dict.fromkeys(c.benchmark for c in cells))
         targets = list(dict.fromkeys(["native"] + [runtimes.get(c.runtime).artifact_target
@@ -142,7 +156,9 @@ class Run:
             data_dir=host_dir, guest_dir=GUEST_DIR, mode=cell.mode, timeout_s=settings.timeout_s,
             stdout_path="", stderr_path="",
             options={"fuel": settings.fuel, "wasm_memory_bytes": settings.wasm_memory_bytes,
-                     "run_id": self.run_id},
+                     "run_id": self.run_id, "docker_base": settings.docker_base,
+                     "container_memory_bytes": settings.container_memory_bytes,
+                     "pids_limit": settings.pids_limit},
         )
 
     def _start_worker(self, cell: Cell, job: Job,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -68,7 +69,7 @@ class Worker:
         return f"worker process exited with code {code}"
 
     def close(self) -> None:
-        """Ask politely, then make sure nothing of the worker's survives."""
+        """Ask politely, then make sure nothing of the worker's survives; release the pipes."""
         try:
             if self.proc.poll() is None and self.proc.stdin is not None:
                 self.proc.stdin.write(json.dumps({"op": "close"}) + "\n")
@@ -77,16 +78,13 @@ class Worker:
         except (OSError, ValueError, subprocess.TimeoutExpired):
             pass
         self.kill()
-
-    def kill(self) -> None:
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.proc.wait()
         for stream in (self.proc.stdin, self.proc.stdout):
             if stream is not None:
-                try:
+                with contextlib.suppress(OSError):
                     stream.close()
-                except OSError:
-                    pass
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its guests; safe from a signal handler or another thread."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)

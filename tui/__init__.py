@@ -1,0 +1,1 @@
+"""The faasbench dashboard (Textual). The engine never imports this package."""

@@ -10,6 +10,7 @@ from typing import Optional
 from .. import benchmarks, runtimes
 from ..plan import MODES, PlanError
 from ..toolchain import OPT_LEVELS
+from .docker_view import DEFAULT_MIRROR, parse_bytes
 
 EXIT_BAD_INPUT = 2
 
@@ -32,11 +33,15 @@ def parser() -> argparse.ArgumentParser:
                     "the FaaS study's benchmarks, with verified outputs.")
     sub = top.add_subparsers(dest="command")
 
+    sub.add_parser("tui", help="open the dashboard (also what plain `faasbench` does)")
     doctor = sub.add_parser("doctor", help="what can run here, with reasons and fixes")
     doctor.add_argument("--json", action="store_true", help="machine-readable output")
 
     build = sub.add_parser("build", help="compile every benchmark to wasm and native")
     _add_build_options(build)
+
+    overhead = sub.add_parser("overhead", help="faasbench's own overhead next to hyperfine's")
+    overhead.add_argument("--runs", type=int, default=200, help="iterations for each (1..100000)")
 
     run = sub.add_parser("run", help="run benchmarks on runtimes and record the results")
     run.add_argument("--runtimes", type=_csv, default=["native", "wasmtime"],
@@ -58,12 +63,30 @@ def parser() -> argparse.ArgumentParser:
                      help="count wasm fuel per invocation (slower; recorded in the results)")
     run.add_argument("--out", help="results file (JSONL); default: a new file in the data dir")
     run.add_argument("--json", action="store_true", help="stream events as JSON lines to stdout")
+    run.add_argument("--docker-base", metavar="IMAGE",
+                     help="run Docker's binary on this local base image instead of FROM scratch")
+    run.add_argument("--container-memory", type=parse_bytes, default="2g", metavar="SIZE",
+                     help="Docker memory limit per container, e.g. 512m (default 2g)")
+    run.add_argument("--pids-limit", type=int, default=64,
+                     help="Docker pids limit per container (default 64)")
     _add_build_options(run)
+
+    clean = sub.add_parser("clean", help="remove leftover faasbench containers (and images)")
+    clean.add_argument("--images", action="store_true", help="also remove faasbench images")
+
+    base = sub.add_parser("docker-base", help="build a minimal Debian base image (debootstrap)")
+    base.add_argument("--suite", default="bookworm", help="Debian suite (default bookworm)")
+    base.add_argument("--mirror", default=DEFAULT_MIRROR, help=f"default {DEFAULT_MIRROR}")
+    base.add_argument("--rebuild", action="store_true", help="rebuild even if cached")
     return top
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "tui" or (args.command is None and sys.stdout.isatty()):
+        from tui.app import main as dashboard  # lazy: the engine never imports Textual
+
+        return dashboard()
     try:
         if args.command == "doctor":
             from .doctor_view import show_doctor
@@ -73,10 +96,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             from .build_view import show_build
 
             return show_build(args.opt, args.native_cpu)
+        if args.command == "overhead":
+            from .overhead_view import show_overhead
+
+            return show_overhead(args.runs)
         if args.command == "run":
             from .run_view import run_command
 
             return run_command(args)
+        if args.command in ("clean", "docker-base"):
+            from .docker_view import clean_command, docker_base_command
+
+            return (clean_command if args.command == "clean" else docker_base_command)(args)
     except PlanError as exc:
         print(f"faasbench: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

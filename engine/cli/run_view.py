@@ -15,8 +15,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..events import (ArtifactBuilt, CellFinished, CellStarted, Event, RunError, RunFinished,
-                      SampleRecorded)
+from ..events import (
+    ArtifactBuilt,
+    CellFinished,
+    CellStarted,
+    Event,
+    RunError,
+    RunFinished,
+    SampleRecorded,
+)
 from ..plan import make_plan, parse_sizes
 from ..results import ResultsWriter, default_path
 from ..runner import Run
@@ -41,7 +48,8 @@ def run_command(args: argparse.Namespace) -> int:
     plan = make_plan(args.runtimes, args.benchmarks, preset=args.preset,
                      iterations=args.iterations, modes=args.mode, sizes=parse_sizes(args.size),
                      warmup=args.warmup, opt_level=args.opt, native_cpu=args.native_cpu,
-                     fuel=args.fuel, timeout_s=args.timeout)
+                     fuel=args.fuel, timeout_s=args.timeout, docker_base=args.docker_base,
+                     container_memory_bytes=args.container_memory, pids_limit=args.pids_limit)
     run = Run(plan)
     path = Path(args.out) if args.out else default_path(run.run_id)
     writer = ResultsWriter(path)

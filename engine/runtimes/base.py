@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from importlib import metadata
 from typing import Any, ClassVar, Optional
 
 
@@ -53,6 +54,15 @@ class Invocation:
     fuel: Optional[int] = None
     guest_memory_bytes: Optional[int] = None
     error: Optional[str] = None
+
+
+def distribution_bytes(name: str) -> Optional[int]:
+    """Installed size of a Python distribution, from the sizes pip recorded for its files."""
+    try:
+        files = metadata.files(name)
+    except metadata.PackageNotFoundError:
+        return None
+    return sum(f.size or 0 for f in files or [])
 
 
 class Runtime(ABC):
@@ -100,4 +110,4 @@ class Runtime(ABC):
 
     @classmethod
     def cleanup(cls, run_id: str) -> None:
-        """Remove what a killed worker of this run may have left behind (called by the controller)."""
+        """Remove what a killed worker of this run left behind; the controller calls this."""

@@ -8,6 +8,7 @@ the sample pays what a cold start really costs; the child reports its phase stam
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -36,17 +37,16 @@ class EmbeddedHost(ABC):
         """Instantiate and run ``_start``; phases ``instantiate`` and ``execute`` are filled in."""
 
 
-def _reset_peak_rss() -> None:
+def reset_peak_rss(pid: str = "self") -> None:
     """Linux resets VmHWM when 5 is written to clear_refs, giving a per-iteration peak."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
 
 
-def _peak_rss() -> Optional[int]:
+def peak_rss(pid: str = "self") -> Optional[int]:
+    """The process's VmHWM (peak resident set) in bytes, if Linux tells."""
     try:
-        for line in Path("/proc/self/status").read_text().splitlines():
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) * 1024
     except OSError:
@@ -76,18 +76,19 @@ class EmbeddedRuntime(Runtime):
 
     def _invoke_warm(self) -> Invocation:
         assert self.host is not None
-        _reset_peak_rss()
+        reset_peak_rss()
         cpu0 = time.thread_time_ns()
         t0 = time.perf_counter_ns()
         inv = self.host.run()
         inv.wall_ns = time.perf_counter_ns() - t0
         inv.cpu_ns = time.thread_time_ns() - cpu0
-        inv.peak_rss_bytes = _peak_rss()
+        inv.peak_rss_bytes = peak_rss()
         return inv
 
     def _invoke_cold(self) -> Invocation:
         argv = [sys.executable, "-m", "engine.runtimes.embedded", self.name, str(self.job_file)]
-        env = {k: v for k, v in os.environ.items() if k in ("PATH", "PYTHONPATH", "LD_LIBRARY_PATH")}
+        env = {k: v for k, v in os.environ.items()
+               if k in ("PATH", "PYTHONPATH", "LD_LIBRARY_PATH")}
         proc = spawn_and_wait(sys.executable, argv, stdout_path=str(self.report_file),
                               stderr_path=self.job.stderr_path, timeout_s=self.job.timeout_s,
                               env=env)

@@ -22,7 +22,8 @@ class NativeRuntime(Runtime):
         try:
             target = native_target()
         except RuntimeError as exc:
-            return Availability(False, reason=str(exc), fix="run faasbench on x86_64 or aarch64 Linux")
+            return Availability(False, reason=str(exc),
+                                fix="run faasbench on x86_64 or aarch64 Linux")
         if platform.system() != "Linux":
             return Availability(False, reason=f"{platform.system()} cannot run {target} binaries",
                                 fix="run faasbench on Linux")

@@ -11,9 +11,9 @@ from __future__ import annotations
 import time
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
-from .base import Availability, Invocation
+from .base import Availability, Invocation, distribution_bytes
 from .embedded import EmbeddedHost, EmbeddedRuntime
 from .process import watchdog
 
@@ -105,6 +105,10 @@ class WasmtimeRuntime(EmbeddedRuntime):
     host_class = WasmtimeHost
     counts_fuel = True
     has_memory_limit = True
+
+    @classmethod
+    def installed_bytes(cls) -> Optional[int]:
+        return distribution_bytes("wasmtime")
 
     @classmethod
     def available(cls) -> Availability:

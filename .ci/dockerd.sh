@@ -1,0 +1,73 @@
+#!/bin/sh
+# Start or stop a Docker engine for CI and tests.
+#
+#   .ci/dockerd.sh start [DIR]   print the DOCKER_HOST to use (on stdout, nothing else)
+#   .ci/dockerd.sh stop  [DIR]   stop the engine this script started in DIR
+#
+# Without DIR, an engine that already answers (`docker info`) is reused and nothing is started.
+# With DIR (or when none answers), dockerd runs in the background with its own data root,
+# exec root, pidfile and unix socket under DIR (default /tmp/faasbench-dockerd), so it never
+# touches a system engine. docker.io comes from Debian when dockerd is missing. Logs: DIR/dockerd.log.
+set -eu
+
+cmd=${1:-}
+dir=${2:-}
+explicit=${dir:+yes}
+dir=${dir:-${TMPDIR:-/tmp}/faasbench-dockerd}
+sock="$dir/docker.sock"
+host="unix://$sock"
+log() { echo "dockerd.sh: $*" >&2; }
+
+answers() { DOCKER_HOST="$1" docker info >/dev/null 2>&1; }
+
+start() {
+    if [ -z "$explicit" ] && docker info >/dev/null 2>&1; then
+        echo "${DOCKER_HOST:-unix:///var/run/docker.sock}"
+        return 0
+    fi
+    if answers "$host"; then
+        echo "$host"
+        return 0
+    fi
+    if ! command -v dockerd >/dev/null 2>&1; then
+        log "installing docker.io from Debian"
+        apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >&2
+    fi
+    mkdir -p "$dir/data" "$dir/exec"
+    # No bridge and no iptables: benchmark containers run with --network none, and a second
+    # engine must not fight the first over docker0.
+    nohup dockerd --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/dockerd.pid" \
+        --host "$host" --bridge none --iptables=false --ip-masq=false \
+        >"$dir/dockerd.log" 2>&1 </dev/null &
+    tries=0
+    until answers "$host"; do
+        tries=$((tries + 1))
+        if [ "$tries" -gt 120 ]; then
+            log "dockerd did not answer on $host within 60 s; last log lines:"
+            tail -n 20 "$dir/dockerd.log" >&2
+            exit 1
+        fi
+        sleep 0.5
+    done
+    echo "$host"
+}
+
+stop() {
+    pidfile="$dir/dockerd.pid"
+    [ -f "$pidfile" ] || { log "no engine started in $dir"; return 0; }
+    pid=$(cat "$pidfile")
+    kill "$pid" 2>/dev/null || true
+    tries=0
+    while kill -0 "$pid" 2>/dev/null; do
+        tries=$((tries + 1))
+        if [ "$tries" -gt 60 ]; then kill -9 "$pid" 2>/dev/null || true; break; fi
+        sleep 0.5
+    done
+    rm -f "$pidfile"
+}
+
+case "$cmd" in
+    start) start ;;
+    stop) stop ;;
+    *) echo "usage: $0 start|stop [DIR]" >&2; exit 2 ;;
+esac

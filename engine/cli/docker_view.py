@@ -1,0 +1,66 @@
+"""``faasbench clean`` and ``faasbench docker-base``: Docker housekeeping from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from typing import Any
+
+from rich.console import Console
+
+from ..docker_engine import FIX, EngineError, connect
+from ..docker_images import LABEL, build_debian_base, remove_containers, remove_images
+from ..units import fmt_bytes
+
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+DEFAULT_MIRROR = "http://deb.debian.org/debian"
+
+
+def parse_bytes(text: str) -> int:
+    """``512m``, ``2g``, ``2GiB`` or plain bytes, as ``docker run --memory`` takes them."""
+    match = re.fullmatch(r"\s*(\d+)\s*([kmgt]?)(i?b)?\s*", text.lower())
+    if match is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size like 512m or 2g")
+    return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+def _client(console: Console) -> Any:
+    try:
+        return connect()
+    except EngineError as exc:
+        console.print(f"[red]{exc}[/] — {FIX}")
+        return None
+
+
+def clean_command(args: argparse.Namespace) -> int:
+    """Remove every faasbench container (and with --images, every faasbench image)."""
+    console = Console(stderr=True)
+    client = _client(console)
+    if client is None:
+        return 1
+    with client:
+        containers = remove_containers(client, LABEL)
+        console.print(f"removed {containers} faasbench container(s)")
+        if args.images:
+            console.print(f"removed {remove_images(client)} faasbench image(s)")
+    return 0
+
+
+def docker_base_command(args: argparse.Namespace) -> int:
+    """Build (or find cached) the minimal Debian base image and say what it cost."""
+    console = Console(stderr=True)
+    client = _client(console)
+    if client is None:
+        return 1
+    with client:
+        console.print(f"debootstrap --variant=minbase {args.suite} from {args.mirror} "
+                      "(cached after the first build) ...")
+        try:
+            result = build_debian_base(client, args.suite, args.mirror, args.rebuild)
+        except RuntimeError as exc:
+            console.print(f"[red]{exc}[/]")
+            return 1
+    how = "cached" if result["cached"] else f"built in {result['seconds']} s"
+    console.print(f"{result['tag']}: {fmt_bytes(result['size_bytes'])} ({how}); "
+                  f"use it with: faasbench run --runtimes docker --docker-base {result['tag']}")
+    return 0

@@ -1,0 +1,20 @@
+"""``faasbench overhead``: both medians and their difference, one line each."""
+
+from __future__ import annotations
+
+from ..overhead import measure
+from ..plan import check_iterations
+from ..units import fmt_ns
+
+
+def show_overhead(runs: int) -> int:
+    result = measure(check_iterations(runs, "runs"))
+    ours, theirs = result["faasbench_median_ns"], result["hyperfine_median_ns"]
+    print(f"binary:             {result['binary']} ({runs} runs each)")
+    print(f"faasbench median:   {fmt_ns(ours)}")
+    if theirs is None:
+        print("hyperfine median:   – (hyperfine not installed: apt-get install hyperfine)")
+        return 0
+    print(f"hyperfine -N median: {fmt_ns(theirs)}")
+    print(f"difference:         {fmt_ns(ours - theirs)} ({ours / theirs:.2f}×)")
+    return 0

@@ -1,0 +1,74 @@
+"""Finding and talking to a Docker engine: DOCKER_HOST first, then the current docker context.
+
+Everything here turns engine trouble into one-line reasons, because an absent or dying engine
+must cost the docker row, never the run.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Optional
+
+DEFAULT_HOST = "unix:///var/run/docker.sock"
+FIX = "start dockerd (sudo dockerd &), or set DOCKER_HOST"
+PROBE_TIMEOUT_S = 10
+
+
+class EngineError(RuntimeError):
+    """The engine cannot be reached or stopped answering; the message says which engine."""
+
+
+def engine_host() -> str:
+    """The engine address the docker CLI would use: DOCKER_HOST, else the current context."""
+    host = os.environ.get("DOCKER_HOST")
+    if host:
+        return host
+    try:
+        from docker.context import ContextAPI
+
+        context = ContextAPI.get_context(os.environ.get("DOCKER_CONTEXT"))
+        if context is not None and context.Host:
+            return context.Host
+    except Exception:  # a broken ~/.docker/config.json falls back to the default socket
+        pass
+    return DEFAULT_HOST
+
+
+def connect(timeout_s: float = PROBE_TIMEOUT_S) -> Any:
+    """A low-level ``docker.APIClient`` for the engine; raises EngineError when none answers."""
+    host = engine_host()
+    try:
+        import docker
+    except ImportError as exc:
+        raise EngineError("the docker package is not installed "
+                          "(python3 -m pip install 'docker>=7')") from exc
+    try:
+        if os.environ.get("DOCKER_HOST"):
+            client = docker.from_env(timeout=int(timeout_s),
+                                     use_ssh_client=host.startswith("ssh://")).api
+        else:
+            client = docker.APIClient(base_url=host, timeout=int(timeout_s), version="auto",
+                                      use_ssh_client=host.startswith("ssh://"))
+        client.ping()
+    except Exception as exc:  # the SDK raises many types; all mean "no engine here"
+        raise EngineError(f"no Docker engine at {host}: {describe_error(exc)}") from exc
+    return client
+
+
+def describe_error(exc: BaseException) -> str:
+    """A short reason from an SDK/requests exception (their messages nest several layers deep)."""
+    text = str(exc)
+    for marker in ("Error while fetching server API version: ", "Max retries exceeded"):
+        if marker in text:
+            text = text.split(marker, 1)[-1]
+    return f"{type(exc).__name__}: {text.strip()[:300]}"
+
+
+def engine_version(client: Any) -> str:
+    version = client.version()
+    return f"{version.get('Version', '?')} (API {version.get('ApiVersion', '?')})"
+
+
+def is_local(host: Optional[str] = None) -> bool:
+    """Bind mounts and cgroup figures need the engine on this machine (a unix socket)."""
+    return (host or engine_host()).startswith("unix://")

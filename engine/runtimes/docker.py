@@ -1,0 +1,238 @@
+"""``docker``: the static native binary in a locally built container image, on a real engine.
+
+Cold: per iteration what ``docker run --rm`` does (create, start, wait, collect logs, remove),
+each phase timed. Warm: one container per cell whose PID 1 is a sleeper, each iteration a
+``docker exec`` of the binary. Containers are hardened (no network, read-only root, no
+capabilities, no new privileges, nobody:nogroup, memory and pids limits) and labelled with the
+run id, so ``cleanup`` removes them even after the worker was killed. CPU time comes from a
+cgroup parent faasbench owns (``engine.cgroups``); so does a cold container's peak memory,
+while a warm exec reports the program's own peak RSS through its launcher (c_sources/sleeper.c).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Optional
+
+from .. import cgroups
+from ..docker_engine import (
+    FIX,
+    EngineError,
+    connect,
+    describe_error,
+    engine_host,
+    engine_version,
+    is_local,
+)
+from ..docker_images import (
+    LABEL,
+    RUN_LABEL,
+    SLEEPER_GUEST,
+    Image,
+    ensure_image,
+    guest_path,
+    remove_containers,
+    sleeper_path,
+)
+from .base import Availability, Invocation, Runtime
+
+USER = "65534:65534"
+DEFAULT_MEMORY_BYTES = 2 << 30
+DEFAULT_PIDS_LIMIT = 64
+CGROUP_ROOT = "/faasbench"
+PEAK_MARKER = b"faasbench-peak-rss "
+LOG_CONFIG = {"Type": "local", "Config": {"max-size": "1g", "compress": "false"}}
+"""The ``local`` log driver keeps output bytes exact; ``json-file`` mangles binary output."""
+
+
+def _cgroup_of_run(run_id: str) -> str:
+    return f"{CGROUP_ROOT}/{run_id}"
+
+
+def _split_peak(stderr: bytes) -> tuple[bytes, Optional[int]]:
+    """The program's stderr and the peak RSS the exec launcher appended (None if it did not)."""
+    head, sep, tail = stderr.rpartition(PEAK_MARKER)
+    if not sep:
+        return stderr, None
+    try:
+        return head.removesuffix(b"\n"), int(tail.split()[0])
+    except (ValueError, IndexError):
+        return stderr, None
+
+
+class DockerRuntime(Runtime):
+    """A container per iteration (cold) or a ``docker exec`` per iteration (warm)."""
+
+    name = "docker"
+    artifact_target = "native"
+    kind = "container"
+    has_memory_limit = True
+
+    @classmethod
+    def available(cls) -> Availability:
+        try:
+            client = connect()
+        except EngineError as exc:
+            return Availability(False, reason=str(exc), fix=FIX)
+        try:
+            version = engine_version(client)
+            info = client.info()
+        except Exception as exc:  # an engine that answers ping but not version is no engine
+            return Availability(False, reason=f"Docker engine at {engine_host()} did not "
+                                              f"answer: {describe_error(exc)}", fix=FIX)
+        finally:
+            client.close()
+        return Availability(True, version=version, details={
+            "docker_host": engine_host(), "cgroup_driver": info.get("CgroupDriver"),
+            "cgroup_version": info.get("CgroupVersion", "1"), "storage": info.get("Driver")})
+
+    def prepare(self) -> None:
+        opts = self.job.options
+        self.client = connect(self.job.timeout_s + 30)
+        self.image: Image = ensure_image(self.client, self.job.benchmark, self.job.artifact,
+                                         opts.get("docker_base"))
+        self.labels = {LABEL: "1", RUN_LABEL: str(opts.get("run_id", "")),
+                       "faasbench.benchmark": self.job.benchmark}
+        measurable = is_local() and self.client.info().get("CgroupDriver") == "cgroupfs"
+        self.cgroup: Optional[str] = (
+            f"{_cgroup_of_run(str(opts.get('run_id')))}/{uuid.uuid4().hex[:8]}"
+            if measurable else None)
+        self.iteration = 0
+        self.container: Optional[str] = None
+        if self.job.mode == "warm":
+            self._start_warm()
+
+    def _host_config(self, cgroup_parent: Optional[str], extra_binds: dict[str, str]) -> Any:
+        opts = self.job.options
+        memory = int(opts.get("container_memory_bytes") or DEFAULT_MEMORY_BYTES)
+        binds = {self.job.data_dir: {"bind": self.job.guest_dir, "mode": "ro"}}
+        binds.update({host: {"bind": guest, "mode": "ro"} for host, guest in extra_binds.items()})
+        return self.client.create_host_config(
+            binds=binds, network_mode="none", read_only=True, cap_drop=["ALL"],
+            security_opt=["no-new-privileges"], mem_limit=memory, memswap_limit=memory,
+            pids_limit=int(opts.get("pids_limit") or DEFAULT_PIDS_LIMIT),
+            cgroup_parent=cgroup_parent, log_config=LOG_CONFIG)
+
+    def _create(self, command: list[str], entrypoint: str, cgroup_parent: Optional[str],
+                extra_binds: Optional[dict[str, str]] = None) -> str:
+        return self.client.create_container(
+            self.image.tag, command=command, entrypoint=[entrypoint], user=USER,
+            labels=self.labels, network_disabled=True,
+            host_config=self._host_config(cgroup_parent, extra_binds or {}))["Id"]
+
+    def _start_warm(self) -> None:
+        """The warm host: a running container whose PID 1 sleeps until it is removed."""
+        if self.cgroup is not None:
+            cgroups.make(self.cgroup)
+        self.container = self._create([], SLEEPER_GUEST, self.cgroup,
+                                      {str(sleeper_path()): SLEEPER_GUEST})
+        self.client.start(self.container)
+
+    def invoke(self) -> Invocation:
+        self.iteration += 1
+        try:
+            return self._invoke_warm() if self.job.mode == "warm" else self._invoke_cold()
+        except Exception as exc:  # engine trouble is this sample's failure, said plainly
+            return Invocation(wall_ns=0, exit_code=None, error=self._engine_error(exc))
+
+    def _engine_error(self, exc: Exception) -> str:
+        if "timed out" in str(exc).lower() or "ReadTimeout" in type(exc).__name__:
+            self._recover()
+            return "timed out (container removed after the per-iteration timeout)"
+        return f"Docker engine at {engine_host()} failed: {describe_error(exc)}"
+
+    def _recover(self) -> None:
+        """After a timeout: remove what still runs; warm mode gets a fresh host."""
+        try:
+            remove_containers(self.client, f"{RUN_LABEL}={self.labels[RUN_LABEL]}")
+            self.container = None
+            if self.job.mode == "warm":
+                self._start_warm()
+        except Exception:  # the next iteration reports whatever is still wrong
+            pass
+
+    def _invoke_cold(self) -> Invocation:
+        job = self.job
+        rel = f"{self.cgroup}/i{self.iteration}" if self.cgroup is not None else None
+        if rel is not None:
+            cgroups.make(rel)
+        t0 = time.perf_counter_ns()
+        cid = self._create(job.argv[1:], guest_path(job.benchmark), rel)
+        try:
+            t1 = time.perf_counter_ns()
+            self.client.start(cid)
+            t2 = time.perf_counter_ns()
+            status = self.client.wait(cid, timeout=job.timeout_s)
+            t3 = time.perf_counter_ns()
+            self._write_logs(cid)
+            t4 = time.perf_counter_ns()
+        finally:
+            self.client.remove_container(cid, force=True)
+        t5 = time.perf_counter_ns()
+        peak = cpu = None
+        if rel is not None:
+            peak, cpu = cgroups.peak_bytes(rel), cgroups.cpu_ns(rel)
+            cgroups.remove(rel)
+        return Invocation(wall_ns=t5 - t0, exit_code=status.get("StatusCode"), cpu_ns=cpu or None,
+                          peak_rss_bytes=peak,
+                          phases_ns={"create": t1 - t0, "start": t2 - t1, "wait": t3 - t2,
+                                     "logs": t4 - t3, "remove": t5 - t4})
+
+    def _write_logs(self, cid: str) -> None:
+        for path, stdout in ((self.job.stdout_path, True), (self.job.stderr_path, False)):
+            with open(path, "wb") as out:
+                for chunk in self.client.logs(cid, stdout=stdout, stderr=not stdout, stream=True):
+                    out.write(chunk)
+
+    def _invoke_warm(self) -> Invocation:
+        job = self.job
+        if self.container is None:
+            self._start_warm()
+        cpu0 = cgroups.cpu_ns(self.cgroup) if self.cgroup is not None else None
+        t0 = time.perf_counter_ns()
+        exec_id = self.client.exec_create(
+            self.container, [SLEEPER_GUEST, guest_path(job.benchmark), *job.argv[1:]])["Id"]
+        t1 = time.perf_counter_ns()
+        stdout, stderr = self.client.exec_start(exec_id, demux=True)
+        t2 = time.perf_counter_ns()
+        exit_code = self.client.exec_inspect(exec_id).get("ExitCode")
+        t3 = time.perf_counter_ns()
+        cpu1 = cgroups.cpu_ns(self.cgroup) if self.cgroup is not None else None
+        stderr, peak = _split_peak(stderr or b"")
+        Path(job.stdout_path).write_bytes(stdout or b"")
+        Path(job.stderr_path).write_bytes(stderr)
+        cpu = cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None
+        return Invocation(wall_ns=t3 - t0, exit_code=exit_code, cpu_ns=cpu or None,
+                          peak_rss_bytes=peak,
+                          phases_ns={"create": t1 - t0, "exec": t2 - t1, "inspect": t3 - t2})
+
+    def close(self) -> None:
+        try:
+            if self.container is not None:
+                self.client.remove_container(self.container, force=True)
+        finally:
+            if self.cgroup is not None:
+                cgroups.remove(self.cgroup)
+            self.client.close()
+
+    def footprint_bytes(self) -> Optional[int]:
+        """The whole image (its base layers included): what deploying this function costs."""
+        return self.image.size_bytes
+
+    @classmethod
+    def cleanup(cls, run_id: str) -> None:
+        """Remove this run's containers and cgroups; quiet when the engine is gone."""
+        try:
+            client = connect()
+        except EngineError:
+            pass
+        else:
+            try:
+                remove_containers(client, f"{RUN_LABEL}={run_id}")
+            except Exception:  # the engine died meanwhile: nothing more can be removed
+                pass
+            finally:
+                client.close()
+        cgroups.remove(_cgroup_of_run(run_id))

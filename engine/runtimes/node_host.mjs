@@ -1,0 +1,87 @@
+// faasbench's host for WebAssembly under Node.js (V8) with node:wasi preview1.
+//
+//   node node_host.mjs once  SPEC   compile, instantiate and run once; print one JSON report
+//   node node_host.mjs serve SPEC   compile once; run once per line read on stdin, one JSON
+//                                   report line per run (a fresh WASI and instance each time)
+//
+// SPEC is JSON: {module, argv, dataDir, guestDir, stdout, stderr}. Stamps are
+// process.hrtime.bigint(), i.e. CLOCK_MONOTONIC like Python's perf_counter_ns, so the caller
+// can line them up with its own. Guest stdout/stderr go to the files named in SPEC.
+const mainNs = process.hrtime.bigint();
+
+// node:wasi is "experimental" and says so on import: hide that one warning, keep the rest.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (warning.name === 'ExperimentalWarning' && /WASI/.test(warning.message)) return;
+  process.stderr.write(`${warning.name}: ${warning.message}\n`);
+});
+
+const { WASI } = await import('node:wasi');
+const { readFile } = await import('node:fs/promises');
+const { openSync, closeSync } = await import('node:fs');
+const { createInterface } = await import('node:readline');
+
+const [mode, specText] = process.argv.slice(2);
+const spec = JSON.parse(specText);
+const now = () => process.hrtime.bigint();
+const ns = (a, b) => Number(b - a);  // a difference is small enough to be exact
+
+async function runOnce(module) {
+  const cpu0 = process.cpuUsage();
+  const t0 = now();
+  const stdout = openSync(spec.stdout, 'w');
+  const stderr = openSync(spec.stderr, 'w');
+  const report = { exit_code: null, error: null, phases_ns: {} };
+  try {
+    const wasi = new WASI({
+      version: 'preview1', args: spec.argv, env: {}, returnOnExit: true,
+      preopens: { [spec.guestDir]: spec.dataDir }, stdin: 0, stdout, stderr,
+    });
+    const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
+    const t1 = now();
+    try {
+      report.exit_code = wasi.start(instance);
+    } catch (err) {
+      report.error = `trap: ${err}`;
+    }
+    const t2 = now();
+    report.phases_ns = { instantiate: ns(t0, t1), execute: ns(t1, t2) };
+    const memory = instance.exports.memory;
+    report.guest_memory_bytes = memory instanceof WebAssembly.Memory ? memory.buffer.byteLength : null;
+  } catch (err) {
+    report.error = `instantiation failed: ${err}`;
+  } finally {
+    closeSync(stdout);
+    closeSync(stderr);
+  }
+  const cpu = process.cpuUsage(cpu0);
+  report.cpu_ns = (cpu.user + cpu.system) * 1000;
+  return report;
+}
+
+async function compile() {
+  const t0 = now();
+  const module = await WebAssembly.compile(await readFile(spec.module));
+  return [module, ns(t0, now())];
+}
+
+if (mode === 'once') {
+  let report;
+  try {
+    const [module, compileNs] = await compile();
+    report = await runOnce(module);
+    report.phases_ns = { compile: compileNs, ...report.phases_ns };
+  } catch (err) {
+    report = { exit_code: null, error: `compile failed: ${err}`, phases_ns: {} };
+  }
+  report.stamps = { main: String(mainNs), done: String(now()) };  // exact as strings
+  process.stdout.write(JSON.stringify(report));
+} else if (mode === 'serve') {
+  const [module, compileNs] = await compile();  // a bad module ends the host: reported by stderr
+  process.stdout.write(`${JSON.stringify({ ready: true, compile_ns: compileNs })}\n`);
+  for await (const _line of createInterface({ input: process.stdin })) {
+    process.stdout.write(`${JSON.stringify(await runOnce(module))}\n`);
+  }
+} else {
+  throw new Error(`unknown mode ${mode}; use once or serve`);
+}

@@ -1,0 +1,204 @@
+"""``wasmer``: Wasmer embedded in Python, through whichever package this Python can load.
+
+On CPython >= 3.11 that is ``wasmer-sdk`` (wasmerio's maintained SDK: the module becomes an
+in-memory package run as a command in a sandbox); below, the legacy ``wasmer`` 1.1.0 with
+``wasmer-compiler-cranelift`` (PyPI has its binary wheels only for CPython 3.7-3.10). The
+availability record names the package, its version and the compiler that ran.
+
+Both compile on first use, and a cold sample pays that compilation: its own phase in the
+legacy package, inside ``run`` for the SDK. The SDK would keep compiled modules in its cache
+directory; it gets one in the cell's scratch space that is emptied before every cold start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .base import Availability, Invocation, Job
+from .embedded import EmbeddedHost, EmbeddedRuntime
+from .process import watchdog
+
+USE_SDK = sys.version_info >= (3, 11)
+PACKAGE = "wasmer-sdk" if USE_SDK else "wasmer"
+COMPILER = "cranelift"
+"""The legacy package is given Cranelift; it is also the only compiler built into wasmer-sdk."""
+OUTPUT_CAP_BYTES = 1 << 30
+"""The SDK captures guest output in memory; more than this is reported as a failure."""
+
+
+def sdk_cache_root(job: Job) -> Path:
+    """wasmer-sdk's cache (it defaults to ./.wasmer): in the cell's scratch directory."""
+    return Path(job.stdout_path).parent / "wasmer-sdk-cache"
+
+
+class SdkHost(EmbeddedHost):
+    """wasmer-sdk: one client + package; each ``run`` is a fresh sandbox running the command."""
+
+    def load(self) -> None:
+        import wasmer_sdk
+
+        self.sdk = wasmer_sdk
+        self.loop = asyncio.new_event_loop()
+        self.client = wasmer_sdk.Wasmer(cache_root=sdk_cache_root(self.job),
+                                        output_bytes=OUTPUT_CAP_BYTES)
+        definition = wasmer_sdk.PackageDefinition(
+            modules={"main": Path(self.job.artifact).read_bytes()},
+            commands={"main": wasmer_sdk.PackageCommandDefinition(module="main")})
+        self.package = self.loop.run_until_complete(self.client.packages.create(definition))
+        # The SDK has no host directory mapping: the data files are copied into each sandbox.
+        root = Path(self.job.data_dir)
+        self.files = {f"{self.job.guest_dir}/{p.relative_to(root).as_posix()}": p.read_bytes()
+                      for p in sorted(root.rglob("*")) if p.is_file()}
+
+    async def _run(self) -> tuple[Any, int, int]:
+        t0 = time.perf_counter_ns()
+        sandbox = await self.client.sandboxes.create(packages=[self.package], files=self.files)
+        t1 = time.perf_counter_ns()
+        try:
+            command = sandbox.command(self.package, self.job.argv[1:])
+            output = await command.run(timeout=self.job.timeout_s, check=False)
+        finally:
+            await sandbox.close()
+        return output, t0, t1
+
+    def run(self) -> Invocation:
+        try:
+            output, t0, t1 = self.loop.run_until_complete(self._run())
+        except self.sdk.WasmerError as exc:  # a trap is an EXECUTION_ERROR, not an exit
+            kind = "trap" if exc.code == "EXECUTION_ERROR" else exc.code
+            return Invocation(wall_ns=0, exit_code=None,
+                              error=f"{kind}: {str(exc).splitlines()[0]}")
+        t2 = time.perf_counter_ns()
+        Path(self.job.stdout_path).write_bytes(output.stdout.bytes)
+        Path(self.job.stderr_path).write_bytes(output.stderr.bytes)
+        reason = output.reason
+        error = None
+        if reason is self.sdk.ExitReason.TIMEOUT:
+            error = "timed out (stopped by wasmer after the per-iteration timeout)"
+        elif reason is not self.sdk.ExitReason.EXITED:
+            error = f"guest {reason.value} (exit status {output.exit_code})"
+        elif output.stdout.truncated:
+            error = f"guest output over {OUTPUT_CAP_BYTES} bytes was cut off by wasmer-sdk"
+        return Invocation(wall_ns=t2 - t0, exit_code=output.exit_code if error is None else None,
+                          error=error, phases_ns={"sandbox": t1 - t0, "run": t2 - t1})
+
+
+class LegacyHost(EmbeddedHost):
+    """wasmer 1.1.0 + Cranelift: each ``run`` is a fresh WASI env and instance of one module.
+
+    Like the SDK, it compiles on first use: the first ``run`` reports a ``compile`` phase
+    (in warm cells that is the warmup iteration).
+    """
+
+    def load(self) -> None:
+        import wasmer
+        from wasmer_compiler_cranelift import Compiler
+
+        self.wasmer = wasmer
+        self.store = wasmer.Store(wasmer.engine.Universal(Compiler))
+        self.wasm = Path(self.job.artifact).read_bytes()
+        self.module: Any = None
+
+    def run(self) -> Invocation:
+        wasi, job = self.wasmer.wasi, self.job
+        phases = {}
+        if self.module is None:
+            t0 = time.perf_counter_ns()
+            self.module = self.wasmer.Module(self.store, self.wasm)
+            self.wasi_version = wasi.get_version(self.module, strict=True)
+            phases["compile"] = time.perf_counter_ns() - t0
+        t0 = time.perf_counter_ns()
+        env = (wasi.StateBuilder(job.argv[0]).arguments(job.argv[1:])
+               .map_directory(job.guest_dir, job.data_dir).finalize())
+        instance = self.wasmer.Instance(
+            self.module, env.generate_import_object(self.store, self.wasi_version))
+        t1 = time.perf_counter_ns()
+        exit_code, error = 0, None
+        # This package cannot interrupt a guest; past the timeout the process has to go.
+        dog = watchdog()
+        dog.arm(job.timeout_s, lambda: os.kill(os.getpid(), signal.SIGKILL))
+        try:
+            with _redirected(1, job.stdout_path), _redirected(2, job.stderr_path):
+                instance.exports._start()
+        except RuntimeError as exc:  # the package reports exits and traps alike this way
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            prefix = "RuntimeError: WASI exited with code: "
+            if message.startswith(prefix):
+                exit_code = int(message[len(prefix):])
+            else:
+                exit_code, error = None, f"trap: {message}"
+        finally:
+            dog.disarm()
+        t2 = time.perf_counter_ns()
+        phases.update(instantiate=t1 - t0, execute=t2 - t1)
+        memory = getattr(instance.exports, "memory", None)
+        return Invocation(wall_ns=t2 - t0, exit_code=exit_code, error=error, phases_ns=phases,
+                          guest_memory_bytes=memory.data_size if memory is not None else None)
+
+
+class _redirected:
+    """Point ``fd`` at ``path`` for a block: legacy WASI writes to the host process's fds."""
+
+    def __init__(self, fd: int, path: str) -> None:
+        self.fd, self.path = fd, path
+
+    def __enter__(self) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.saved = os.dup(self.fd)
+        target = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(target, self.fd)
+        os.close(target)
+
+    def __exit__(self, *_exc: object) -> None:
+        os.dup2(self.saved, self.fd)
+        os.close(self.saved)
+
+
+class WasmerRuntime(EmbeddedRuntime):
+    name = "wasmer"
+    host_class = SdkHost if USE_SDK else LegacyHost
+
+    def _invoke_cold(self) -> Invocation:
+        # A cold start compiles: no module compiled by an earlier start may be found.
+        shutil.rmtree(sdk_cache_root(self.job), ignore_errors=True)
+        return super()._invoke_cold()
+
+    @classmethod
+    def available(cls) -> Availability:
+        wheel = "'wasmer-sdk==0.5.0'" if USE_SDK else \
+            "'wasmer==1.1.0' 'wasmer-compiler-cranelift==1.1.0'"
+        try:
+            if USE_SDK:
+                import wasmer_sdk  # noqa: F401  (creating a client would create a cache dir)
+
+            else:
+                import wasmer
+                import wasmer_compiler_cranelift
+
+                wasmer.Store(wasmer.engine.Universal(wasmer_compiler_cranelift.Compiler))
+        except Exception as exc:  # ImportError, the legacy stub's ImportError, a broken wheel
+            return Availability(False, reason=f"{PACKAGE} cannot load under Python "
+                                f"{sys.version.split()[0]}: {exc}",
+                                fix=f"python3 -m pip install {wheel}")
+        version = metadata.version(PACKAGE)
+        return Availability(True, version=f"{PACKAGE} {version}",
+                            details={"package": PACKAGE, "package_version": version,
+                                     "compiler": COMPILER})
+
+    @classmethod
+    def installed_bytes(cls) -> int | None:
+        try:
+            files = metadata.files(PACKAGE) or []
+        except metadata.PackageNotFoundError:
+            return None
+        return sum(Path(str(f.locate())).stat().st_size for f in files
+                   if Path(str(f.locate())).is_file())

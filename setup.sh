@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Set up faasbench in ./.venv, then open the dashboard or run the tests.
+#
+#   ./setup.sh dashboard   set up, build the benchmark programs, open the dashboard
+#   ./setup.sh test        set up everything the tests need (Docker engine, Python 3.9 for the
+#                          legacy wasmer path, tmux, node), then run the whole test suite
+#   ./setup.sh             set up only
+#
+# Needs python3 (>= 3.9) with venv. For `test` it installs missing Debian packages with apt-get
+# (as root, or through sudo) and starts its own dockerd when none answers, stopping it at the end.
+set -euo pipefail
+cd "$(dirname "$0")"
+here=$(pwd)
+
+say() { echo "setup.sh: $*" >&2; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_install() {
+    local missing=()
+    for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    say "installing ${missing[*]} from Debian"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 9))' \
+    || { say "faasbench needs Python 3.9 or newer (python3 is $(python3 -V))"; exit 2; }
+python3 -c 'import ensurepip, venv' 2>/dev/null || apt_install python3-venv
+if [ ! -x .venv/bin/python ]; then
+    say "creating .venv"
+    python3 -m venv .venv
+fi
+say "installing faasbench and its dependencies into .venv"
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".[test]"
+say "building the benchmark programs (the first build compiles zig's libc, about 25 s)"
+.venv/bin/faasbench build >/dev/null
+
+case "${1:-}" in
+    dashboard)
+        exec .venv/bin/faasbench tui
+        ;;
+    test)
+        apt_install tmux hyperfine nodejs
+        docker_host=$(.ci/dockerd.sh start)
+        trap '.ci/dockerd.sh stop >/dev/null 2>&1 || true' EXIT
+        export DOCKER_HOST=$docker_host
+        py39=$(.ci/python39.sh "$here/.venv39")
+        say "tests under $(.venv/bin/python -V) (Docker engine: $DOCKER_HOST)"
+        .venv/bin/python -m pytest -q -p no:cacheprovider tests
+        say "wasmer tests under $("$py39" -V) (legacy wasmer + Cranelift)"
+        "$py39" -m pytest -q -p no:cacheprovider tests/test_wasmer.py
+        ;;
+    "")
+        say "ready: .venv/bin/faasbench (try: .venv/bin/faasbench doctor)"
+        ;;
+    *)
+        say "unknown command '$1'; use: ./setup.sh [dashboard|test]"
+        exit 2
+        ;;
+esac

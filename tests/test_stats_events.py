@@ -1,0 +1,39 @@
+"""Pure functions: statistics against hand-computed values, events through their JSON form."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from engine import events
+from engine.stats import percentile, ratio, summarize
+
+
+def test_summary_against_hand_computed_values():
+    s = summarize([4, 1, 3, 2, 100])
+    assert s["n"] == 5 and s["median"] == 3 and s["min"] == 1 and s["max"] == 100
+    assert s["mean"] == pytest.approx(22.0)
+    assert s["sd"] == pytest.approx(43.6176, rel=1e-4)
+    assert s["mad"] == 1
+    assert s["p95"] == pytest.approx(80.8)
+
+
+def test_percentile_interpolates_and_rejects_empty():
+    assert percentile([10, 20], 50) == 15
+    assert percentile([7], 95) == 7
+    with pytest.raises(ValueError):
+        percentile([], 50)
+
+
+def test_empty_summary_and_ratio_edges():
+    assert summarize([])["median"] is None
+    assert ratio(None, 2) is None and ratio(2, 0) is None and ratio(3, 2) == 1.5
+
+
+def test_event_json_round_trip():
+    sample = events.SampleRecorded("native/nop/cold", "native", "v", "nop", 0, "cold", 0, False,
+                                   1000, 10, 4096, 0, True, phases_ns={"x": 1})
+    data = json.loads(sample.to_json())
+    assert data["event"] == "sample_recorded"
+    assert events.from_dict(data) == sample

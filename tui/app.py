@@ -1,0 +1,177 @@
+"""The dashboard app: holds the model and the engine link, routes messages to screens.
+
+``make_app(config)`` serves the CLI (``faasbench``/``faasbench tui``) and the tests; a test can
+inject the doctor report and a recorded results file so views are deterministic.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Optional
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from engine import paths
+from engine.plan import MODES
+from engine.results import default_path, read_results
+
+from .engine_link import EngineLink, Job
+from .estimate import load_history
+from .messages import EngineEvents, EngineExited, ModelChanged, RerunRequested, RunRequested
+from .model import RunModel
+from .screens.compare import CompareScreen
+from .screens.help import HelpScreen
+from .screens.live import LiveScreen
+from .screens.setup import SetupScreen
+
+
+@dataclass
+class Config:
+    """How the dashboard starts."""
+
+    doctor_report: Optional[dict[str, Any]] = None
+    """Runtime availability; None probes with ``engine.doctor.doctor()`` in a thread."""
+    history_dir: Optional[Path] = None
+    """Earlier results files for the estimate; None means the data dir's ``results``."""
+    results_path: Optional[Path] = None
+    """Where this session's runs are appended; None picks a new file in the data dir."""
+    replay: Optional[Path] = None
+    """Show a recorded results file in the live view instead of starting on setup."""
+    python: str = sys.executable
+    """Interpreter for the child engine process."""
+
+
+class FaasbenchApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "faasbench"
+    SUB_TITLE = "WebAssembly runtimes vs containers"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, config: Config) -> None:
+        super().__init__()
+        self.config = config
+        self.model = RunModel()
+        self.results_path = config.results_path
+        self.link: Optional[EngineLink] = None
+
+    def on_mount(self) -> None:
+        history_dir = self.config.history_dir or paths.data_dir() / "results"
+        self.push_screen(SetupScreen(self.config.doctor_report, load_history(history_dir)))
+        if self.config.replay is not None:
+            notes: list[str] = []
+            self.model = RunModel.from_rows(read_results(self.config.replay), notes)
+            self.results_path = self.config.replay
+            self.push_screen(LiveScreen(self.model, self.config.replay.name))
+            self.broadcast(ModelChanged(frozenset(self.model.cells), notes))
+
+    def engine(self) -> EngineLink:
+        if self.link is None:
+            if self.results_path is None:
+                self.results_path = default_path("tui-" + uuid.uuid4().hex[:6])
+            self.link = EngineLink(self, self.results_path, self.config.python)
+        return self.link
+
+    def on_run_requested(self, request: RunRequested) -> None:
+        link = self.engine()
+        if link.busy:
+            self.notify("a run is in progress: cancel it (x) first", severity="warning")
+            return
+        by_count: dict[int, list[str]] = {}
+        for bench, count in request.iterations.items():
+            by_count.setdefault(count, []).append(bench)
+        jobs = [Job(f"run {i + 1}/{len(by_count)}", tuple(request.runtimes), tuple(benches),
+                    tuple(request.modes), request.preset, count,
+                    {b: request.sizes[b] for b in benches})
+                for i, (count, benches) in enumerate(by_count.items())]
+        self.model.expect(
+            {"cell_id": f"{rt}/{b}/{m}", "runtime": rt, "benchmark": b, "mode": m,
+             "size": request.sizes[b], "iterations": request.iterations[b],
+             "warmup": int(m == "warm")}
+            for b in request.sizes for m in MODES if m in request.modes
+            for rt in request.runtimes)
+        link.submit(jobs)
+        self.show_live()
+
+    def on_rerun_requested(self, request: RerunRequested) -> None:
+        link = self.engine()
+        if link.busy:
+            self.notify("wait for the run to finish, or cancel it (x)", severity="warning")
+            return
+        cell = self.model.cells[request.cell_id]
+        link.submit([Job(f"re-run {cell.cell_id}", (cell.runtime,), (cell.benchmark,),
+                         (cell.mode,), "quick", request.iterations,
+                         {cell.benchmark: request.size})])
+        self.notify(f"re-running {cell.cell_id}")
+
+    def show_live(self) -> None:
+        """Bring the live screen up, creating it the first time."""
+        while not isinstance(self.screen, (LiveScreen, SetupScreen)):
+            self.pop_screen()
+        if isinstance(self.screen, SetupScreen):
+            self.push_screen(LiveScreen(self.model, self.results_path.name
+                                        if self.results_path else "–"))
+        self.broadcast(ModelChanged(frozenset(self.model.cells), [], new_cells=True))
+
+    def broadcast(self, message: ModelChanged) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, (LiveScreen, CompareScreen)):
+                screen.post_message(message)
+
+    def on_engine_events(self, message: EngineEvents) -> None:
+        before = len(self.model.cells)
+        notes: list[str] = []
+        touched = {self.model.apply(event, notes) for event in message.events}
+        touched.discard(None)
+        self.broadcast(ModelChanged(frozenset(touched), notes,  # type: ignore[arg-type]
+                                    new_cells=len(self.model.cells) != before))
+
+    def on_engine_exited(self, message: EngineExited) -> None:
+        notes = [f"[red]{message.label} ended with exit code {message.returncode}:[/] "
+                 f"{message.problem}"] if message.problem else []
+        self.broadcast(ModelChanged(frozenset(), notes))
+        if self.link is not None:
+            self.link.start_next()
+
+    def action_cancel_cell(self) -> None:
+        if self.link is not None and self.link.proc is not None:
+            self.link.cancel_cell()
+            self.notify("cancelling the current cell")
+
+    def action_cancel_run(self) -> None:
+        if self.link is not None and self.link.busy:
+            self.link.cancel_run()
+            self.notify("cancelling the run; measured samples are kept")
+
+    def action_compare(self) -> None:
+        self.push_screen(CompareScreen(self.model))
+
+    def action_setup(self) -> None:
+        if isinstance(self.screen, LiveScreen):
+            self.pop_screen()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def on_unmount(self) -> None:
+        if self.link is not None:
+            self.link.shutdown()
+
+
+def make_app(config: Optional[Config] = None) -> FaasbenchApp:
+    return FaasbenchApp(config or Config())
+
+
+def main() -> int:
+    """Entry point for ``faasbench`` / ``faasbench tui``; prints the results path on exit."""
+    app = make_app()
+    app.run()
+    if app.results_path is not None:
+        print(f"results: {app.results_path}")
+    return 0

@@ -1,0 +1,66 @@
+"""Every message the dashboard passes around, in one place.
+
+Engine events arrive in batches (one message per ~50 ms of stream, see ``engine_link``), so a
+warm nop run producing thousands of samples per second costs the UI a few messages a second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from textual.message import Message
+
+from engine.events import Event
+
+
+@dataclass
+class EngineEvents(Message):
+    """A batch of engine events, in stream order."""
+
+    events: list[Event]
+
+
+@dataclass
+class EngineExited(Message):
+    """A child engine run ended; ``problem`` carries its stderr when it ended badly."""
+
+    label: str
+    returncode: int
+    problem: Optional[str] = None
+
+
+@dataclass
+class ModelChanged(Message):
+    """The app folded events into the model; screens refresh the named cells and log the notes."""
+
+    cell_ids: frozenset[str]
+    notes: list[str]
+    new_cells: bool = False
+
+
+@dataclass
+class RunRequested(Message):
+    """The setup screen asks for a run: one engine job per distinct iteration count."""
+
+    runtimes: list[str]
+    modes: list[str]
+    preset: str
+    sizes: dict[str, int]
+    iterations: dict[str, int]
+
+
+@dataclass
+class RerunRequested(Message):
+    """Run one cell again with new iterations and size; its samples replace the old ones."""
+
+    cell_id: str
+    iterations: int
+    size: int
+
+
+@dataclass
+class DoctorReady(Message):
+    """``engine.doctor.doctor()`` finished (it probes runtimes, so it runs off the UI thread)."""
+
+    report: dict

@@ -1,0 +1,187 @@
+"""What the dashboard knows about a run: cells and their samples, rebuilt from engine events.
+
+Plain Python, no Textual: the same ``apply`` serves live streams and results files, so the
+screens and the results file can never disagree. A ``CellStarted`` resets its cell, which is
+how a re-run's samples replace the old ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from engine.events import (
+    ArtifactBuilt,
+    CellFinished,
+    CellStarted,
+    Event,
+    RunError,
+    RunFinished,
+    RunPlanned,
+    SampleRecorded,
+    from_dict,
+)
+from engine.stats import percentile
+from engine.units import fmt_ns
+
+MAX_FAILURE_NOTES = 5
+"""Failed samples logged per batch; a failing nop run must not flood the log pane."""
+
+
+@dataclass
+class CellState:
+    """One runtime x benchmark x mode cell as the UI shows it."""
+
+    cell_id: str
+    runtime: str
+    benchmark: str
+    mode: str
+    size: int
+    iterations: int
+    warmup: int = 0
+    status: str = "queued"
+    wall_ns: list[int] = field(default_factory=list)
+    phases_ns: dict[str, list[int]] = field(default_factory=dict)
+    measured: int = 0
+    failed: int = 0
+    last_ns: Optional[int] = None
+    peak_rss: Optional[int] = None
+    footprint: Optional[int] = None
+    error: Optional[str] = None
+    _sorted: Optional[list[int]] = field(default=None, repr=False)
+
+    def start(self, event: CellStarted) -> None:
+        """A (re)start: forget earlier samples, take the new iteration count and size."""
+        self.size, self.iterations, self.warmup = event.size, event.iterations, event.warmup
+        self.footprint = event.footprint_bytes
+        self.status = "running"
+        self.wall_ns, self.phases_ns = [], {}
+        self.measured = self.failed = 0
+        self.last_ns = self.peak_rss = self.error = self._sorted = None
+
+    def add(self, sample: SampleRecorded) -> None:
+        if sample.peak_rss_bytes is not None:
+            self.peak_rss = max(self.peak_rss or 0, sample.peak_rss_bytes)
+        if sample.warmup:
+            return
+        self.measured += 1
+        self.last_ns = sample.wall_ns
+        if not sample.ok:
+            self.failed += 1
+            self.error = sample.error or f"exit code {sample.exit_code}"
+            return
+        self.wall_ns.append(sample.wall_ns)
+        for phase, ns in sample.phases_ns.items():
+            self.phases_ns.setdefault(phase, []).append(ns)
+        self._sorted = None
+
+    def quantile(self, q: float) -> Optional[float]:
+        """Percentile of the ok samples so far (sorted lazily, once per batch)."""
+        if not self.wall_ns:
+            return None
+        if self._sorted is None:
+            self._sorted = sorted(self.wall_ns)
+        return percentile(self._sorted, q)
+
+    @property
+    def check(self) -> str:
+        """The output check as a word: ok, failed, or a dash before any sample."""
+        if self.failed:
+            return "failed"
+        return "ok" if self.wall_ns else "–"
+
+
+@dataclass
+class RunModel:
+    """Every cell of the dashboard session, in plan order, plus run-wide figures."""
+
+    cells: dict[str, CellState] = field(default_factory=dict)
+    max_rss: int = 0
+    max_footprint: int = 0
+    ok_samples: int = 0
+    failed_samples: int = 0
+    finished_runs: int = 0
+    _planned: list[str] = field(default_factory=list, repr=False)
+
+    def expect(self, cells: Iterable[dict[str, Any]]) -> list[str]:
+        """Cells a run plans (``RunPlanned.cells`` rows); returns the ids that are new."""
+        new = []
+        for row in cells:
+            cell = self.cells.get(row["cell_id"])
+            if cell is None:
+                cell = self.cells[row["cell_id"]] = CellState(
+                    row["cell_id"], row["runtime"], row["benchmark"], row["mode"], row["size"],
+                    row["iterations"], row.get("warmup", 0))
+                new.append(cell.cell_id)
+            cell.status = "queued"
+        return new
+
+    def apply(self, event: Event, notes: list[str]) -> Optional[str]:
+        """Fold one event in; returns the touched cell id and appends log lines to ``notes``."""
+        if isinstance(event, SampleRecorded):
+            cell = self._cell(event.cell_id, event.runtime, event.benchmark, event.mode,
+                              event.size)
+            cell.add(event)
+            if event.peak_rss_bytes:
+                self.max_rss = max(self.max_rss, event.peak_rss_bytes)
+            if event.warmup:
+                return cell.cell_id
+            if event.ok:
+                self.ok_samples += 1
+            else:
+                self.failed_samples += 1
+                if sum(n.startswith("[red]") for n in notes) < MAX_FAILURE_NOTES:
+                    notes.append(f"[red]{event.cell_id} #{event.iteration} failed:[/] "
+                                 f"{event.error}")
+            return cell.cell_id
+        if isinstance(event, CellStarted):
+            cell = self._cell(event.cell_id, event.runtime, event.benchmark, event.mode,
+                              event.size)
+            cell.start(event)
+            self.max_footprint = max(self.max_footprint, event.footprint_bytes or 0)
+            return cell.cell_id
+        if isinstance(event, CellFinished):
+            cell = self._cell(event.cell_id, event.runtime, event.benchmark, event.mode,
+                              event.size)
+            cell.status = "cancelled" if event.cancelled else "done"
+            notes.append(f"{event.cell_id}: median {fmt_ns(event.summary.get('median'))}, "
+                         f"{event.summary.get('ok', 0)} ok, {event.summary.get('failed', 0)} "
+                         f"failed" + (" [yellow](cancelled)[/]" if event.cancelled else ""))
+            return cell.cell_id
+        if isinstance(event, RunPlanned):
+            self.expect(event.cells)
+            self._planned = [row["cell_id"] for row in event.cells]
+        elif isinstance(event, RunError):
+            notes.append(f"[yellow]{event.message}[/]")
+            if event.cell_id in self.cells:
+                self.cells[event.cell_id].error = event.message
+                return event.cell_id
+        elif isinstance(event, ArtifactBuilt) and not event.cached:
+            notes.append(f"built {event.benchmark} ({event.target}) in {event.seconds:.1f} s")
+        elif isinstance(event, RunFinished):
+            self.finished_runs += 1
+            self._settle("cancelled" if event.cancelled else "skipped")
+            notes.append(f"run finished: {event.ok_samples} ok, {event.failed_samples} failed, "
+                         f"{event.seconds:.1f} s" + (" (cancelled)" if event.cancelled else ""))
+        return None
+
+    def _settle(self, status: str) -> None:
+        """A run's cells still queued when it ends never ran (cancelled, runtime unavailable)."""
+        for cell in (self.cells[c] for c in self._planned if c in self.cells):
+            if cell.status in ("queued", "running"):
+                cell.status = status
+
+    def _cell(self, cell_id: str, runtime: str, benchmark: str, mode: str, size: int) -> CellState:
+        cell = self.cells.get(cell_id)
+        if cell is None:
+            cell = self.cells[cell_id] = CellState(cell_id, runtime, benchmark, mode, size, 0)
+        return cell
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[dict[str, Any]], notes: list[str]) -> RunModel:
+        """Rebuild from a results file's lines (``engine.results.read_results``)."""
+        model = cls()
+        for row in rows:
+            model.apply(from_dict(row), notes)
+        return model

@@ -1,0 +1,1 @@
+"""The dashboard's screens: setup, live run, compare, help, and the tune dialog."""

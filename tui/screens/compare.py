@@ -1,0 +1,109 @@
+"""Compare: per benchmark every runtime side by side, the cold-start chart, Table 1, phases."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Optional
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+
+from engine.stats import ratio
+from engine.units import fmt_ns, fmt_ratio
+
+from .. import analysis
+from ..messages import ModelChanged
+from ..model import RunModel
+from ..widgets.chart import LogBars
+from ..widgets.compare_table import CompareTable
+from .tune import tune_cell
+
+
+def compute_table(model: RunModel) -> Table:
+    """Median per runtime with its ratio to native, like the study's Table 1."""
+    runtimes = analysis.runtimes(model)
+    table = Table(expand=False, title="compute benchmarks: median (× native)")
+    table.add_column("benchmark")
+    for runtime in runtimes:
+        table.add_column(runtime, justify="right")
+    for label, medians in analysis.compute_table(model):
+        native = medians.get("native")
+        table.add_row(label, *(
+            f"{fmt_ns(medians.get(rt))} ({fmt_ratio(ratio(medians.get(rt), native))})"
+            if medians.get(rt) is not None and native else fmt_ns(medians.get(rt))
+            for rt in runtimes))
+    return table
+
+
+def phase_table(model: RunModel) -> Table:
+    """Median of each phase and its share of the median wall time, per cell."""
+    table = Table(expand=False, title="where the time goes (phase medians, share of wall)")
+    table.add_column("cell")
+    table.add_column("wall", justify="right")
+    table.add_column("phases")
+    for cell in model.cells.values():
+        phases = analysis.phase_medians(cell)
+        wall = cell.quantile(50)
+        parts = Text()
+        for name, ns in phases.items():
+            share = f" {ns / wall:.0%}" if wall else ""
+            parts.append(f"{name} ", style="dim").append(f"{fmt_ns(ns)}{share}  ")
+        table.add_row(cell.cell_id, fmt_ns(wall), parts if phases else Text("–", style="dim"))
+    return table
+
+
+class CompareScreen(Screen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,v", "app.pop_screen", "Back"),
+        Binding("r", "tune", "Re-run row"),
+    ]
+
+    def __init__(self, model: RunModel) -> None:
+        super().__init__()
+        self.model = model
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent():
+            with TabPane("Latency", id="latency"):
+                yield CompareTable(id="table")
+            with TabPane("Cold start", id="cold"):
+                yield LogBars(id="chart")
+            with TabPane("Compute", id="compute"), VerticalScroll():
+                yield Static(id="compute-table")
+            with TabPane("Phases", id="phases"), VerticalScroll():
+                yield Static(id="phase-table")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.redraw()
+
+    def redraw(self) -> None:
+        table = self.query_one(CompareTable)
+        row = table.cursor_row
+        table.show(analysis.compare_rows(self.model))
+        table.move_cursor(row=row)
+        self.query_one(LogBars).show(analysis.cold_start(self.model),
+                                     analysis.runtimes(self.model))
+        self.query_one("#compute-table", Static).update(compute_table(self.model))
+        self.query_one("#phase-table", Static).update(phase_table(self.model))
+
+    def on_model_changed(self, message: ModelChanged) -> None:
+        if self.is_current:
+            self.redraw()
+
+    def on_screen_resume(self) -> None:
+        self.redraw()
+
+    def selected_cell(self) -> Optional[str]:
+        table = self.query_one(CompareTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def action_tune(self) -> None:
+        tune_cell(self, self.model, self.selected_cell())

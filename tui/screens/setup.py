@@ -1,0 +1,177 @@
+"""Setup: pick runtimes (from doctor), benchmarks with sizes and iterations, modes; see an estimate.
+
+Every field is checked as it is typed with the engine's own rules; the problems are listed
+and Run stays disabled until they are fixed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Optional
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Footer,
+    Header,
+    Input,
+    Label,
+    Select,
+    SelectionList,
+    Static,
+)
+from textual.widgets.selection_list import Selection
+
+from engine.benchmarks import BENCHMARKS, PRESET_ITERATIONS, PRESETS
+
+from .. import checks
+from ..estimate import EstimateCell, Key, describe, estimate
+from ..messages import DoctorReady, RunRequested
+
+DEFAULT_RUNTIMES = ("native", "wasmtime")
+
+
+def runtime_option(row: dict[str, Any]) -> Selection[str]:
+    """Available runtimes are selectable; the others are dimmed with their reason."""
+    if row["ok"]:
+        prompt = Text.assemble((row["name"], "bold"), "  ", (str(row["version"])[:24], "dim"))
+    else:
+        prompt = Text.assemble((row["name"], "dim strike"), "  ",
+                               (row["reason"] or "unavailable", "dim italic"))
+    return Selection(prompt, row["name"], row["ok"] and row["name"] in DEFAULT_RUNTIMES,
+                     disabled=not row["ok"])
+
+
+class SetupScreen(Screen):
+    """The first screen: what to run."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+r", "run", "Run", priority=True)]
+
+    def __init__(self, report: Optional[dict[str, Any]], history: dict[Key, float]) -> None:
+        super().__init__()
+        self.report = report
+        self.history = history
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="choices"):
+            yield SelectionList[str](id="runtimes")
+            with Vertical(id="benchmarks"):
+                with Horizontal(classes="line"):
+                    yield Label("preset ")
+                    yield Select([(p, p) for p in PRESETS], value="quick", allow_blank=False,
+                                 compact=True, id="preset")
+                    yield Label("  mode ")
+                    yield Checkbox("cold", True, compact=True, id="cold")
+                    yield Checkbox("warm", False, compact=True, id="warm")
+                yield Label("  benchmark           size         iterations", classes="dim")
+                for name, bench in BENCHMARKS.items():
+                    with Horizontal(classes="line bench"):
+                        yield Checkbox(name, True, compact=True, id=f"use-{name}")
+                        yield Input(str(bench.presets["quick"]), compact=True, id=f"size-{name}",
+                                    validators=[checks.Check(checks.size_of(name))],
+                                    classes="size", tooltip=bench.size_meaning)
+                        yield Input(str(PRESET_ITERATIONS["quick"]), compact=True,
+                                    id=f"iter-{name}", classes="iters",
+                                    validators=[checks.Check(checks.iterations)])
+        yield Static(id="problems")
+        yield Static(id="notes")
+        with Horizontal(id="actions"):
+            yield Button("Run", variant="success", id="run", compact=True)
+            yield Static(id="estimate")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        runtimes = self.query_one("#runtimes", SelectionList)
+        runtimes.border_title = "Runtimes"
+        self.query_one("#benchmarks").border_title = "Benchmarks"
+        if self.report is None:
+            runtimes.border_subtitle = "checking…"
+            self.probe()
+        else:
+            self.show_runtimes(self.report)
+        self.revalidate()
+
+    @work(thread=True, exit_on_error=False)
+    def probe(self) -> None:
+        """doctor() probes every runtime (and the Docker daemon): keep it off the UI thread."""
+        from engine.doctor import doctor
+
+        self.post_message(DoctorReady(doctor()))
+
+    def on_doctor_ready(self, message: DoctorReady) -> None:
+        self.show_runtimes(message.report)
+
+    def show_runtimes(self, report: dict[str, Any]) -> None:
+        runtimes = self.query_one("#runtimes", SelectionList)
+        runtimes.clear_options()
+        runtimes.add_options([runtime_option(row) for row in report["runtimes"]])
+        runtimes.border_subtitle = f"{sum(r['ok'] for r in report['runtimes'])} available"
+        self.query_one("#notes", Static).update("\n".join(
+            f"{r['name']}: {r['reason']}" + (f"; fix: {r['fix']}" if r.get("fix") else "")
+            for r in report["runtimes"] if not r["ok"]))
+        self.revalidate()
+
+    @on(Select.Changed, "#preset")
+    def apply_preset(self, event: Select.Changed) -> None:
+        preset = str(event.value)
+        for name, bench in BENCHMARKS.items():
+            self.query_one(f"#size-{name}", Input).value = str(bench.presets[preset])
+            self.query_one(f"#iter-{name}", Input).value = str(PRESET_ITERATIONS[preset])
+
+    @on(Input.Changed)
+    @on(Checkbox.Changed)
+    @on(SelectionList.SelectedChanged)
+    def revalidate(self) -> None:
+        """Recheck everything (cheap), list problems, enable Run only when there are none."""
+        problems, cells = self.collect()[1:]
+        for field in self.query(Input):
+            result = field.validate(field.value)
+            field.tooltip = None if result is None or result.is_valid else \
+                "; ".join(result.failure_descriptions)
+        self.query_one("#problems", Static).update(
+            Text("\n".join(problems), style="red") if problems else
+            Text("ready: ctrl+r or the Run button starts the run", style="dim"))
+        self.query_one("#run", Button).disabled = bool(problems)
+        seconds, unknown = estimate(cells, self.history)
+        self.query_one("#estimate", Static).update(describe(seconds, unknown, len(cells)))
+
+    def collect(self) -> tuple[Optional[RunRequested], list[str], list[EstimateCell]]:
+        """The request (when valid), the problems, and the cells for the estimate."""
+        problems: list[str] = []
+        runtimes = list(self.query_one("#runtimes", SelectionList).selected)
+        modes = [m for m in ("cold", "warm") if self.query_one(f"#{m}", Checkbox).value]
+        sizes: dict[str, int] = {}
+        iterations: dict[str, int] = {}
+        for name in BENCHMARKS:
+            if not self.query_one(f"#use-{name}", Checkbox).value:
+                continue
+            for kind, check, target in (("size", checks.size_of(name), sizes),
+                                        ("iter", checks.iterations, iterations)):
+                try:
+                    target[name] = check(self.query_one(f"#{kind}-{name}", Input).value)
+                except ValueError as exc:
+                    problems.append(f"{name}: {exc}")
+        if not runtimes:
+            problems.append("pick at least one available runtime")
+        if not sizes and not problems:
+            problems.append("pick at least one benchmark")
+        if not modes:
+            problems.append("pick a mode: cold, warm or both")
+        cells = [(rt, b, m, sizes[b], iterations[b] + (m == "warm"))
+                 for b in sizes if b in iterations for m in modes for rt in runtimes]
+        if problems:
+            return None, problems, cells
+        preset = str(self.query_one("#preset", Select).value)
+        return RunRequested(runtimes, modes, preset, sizes, iterations), problems, cells
+
+    @on(Button.Pressed, "#run")
+    def action_run(self) -> None:
+        request = self.collect()[0]
+        if request is not None:
+            self.app.post_message(request)

@@ -1,0 +1,39 @@
+"""The side-by-side table: per benchmark and mode, every runtime with ratios and the winner."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from engine.units import fmt_ns, fmt_ratio
+
+from ..analysis import CompareRow
+
+COLUMNS = ("benchmark", "mode", "runtime", "median", "mean ± sd", "× docker", "× native", "n")
+
+
+class CompareTable(DataTable):
+    """Rows are keyed by cell id so the selected row can be re-run."""
+
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.zebra_stripes = True
+        self.add_columns(*COLUMNS)
+
+    def show(self, groups: list[list[CompareRow]]) -> None:
+        self.clear()
+        for group in groups:
+            for index, row in enumerate(group):
+                s, cell = row.summary, row.cell
+                style = "bold green" if row.winner else ""
+                spread = f"{fmt_ns(s['mean'])} ± {fmt_ns(s['sd'])}" if s["n"] else "–"
+                self.add_row(
+                    cell.benchmark if index == 0 else "", cell.mode if index == 0 else "",
+                    Text(("★ " if row.winner else "  ") + cell.runtime, style=style),
+                    Text(fmt_ns(s["median"]), style=style, justify="right"),
+                    Text(spread, justify="right"),
+                    Text(fmt_ratio(row.vs["docker"]), justify="right"),
+                    Text(fmt_ratio(row.vs["native"]), justify="right"),
+                    Text(str(s["n"]) + (f" ({cell.failed}✗)" if cell.failed else ""),
+                         justify="right"),
+                    key=cell.cell_id)
