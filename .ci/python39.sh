@@ -5,7 +5,7 @@
 # `dpkg-deb -x` into DEST/root; a venv in DEST/venv gets faasbench and wasmer 1.1.0.
 # (distutils and lib2to3 are separate packages there, and pip needs them.)
 # Python 3.9 also needs libffi7, libssl1.1 and libmpdec3, which Debian 12 no longer ships:
-# they are unpacked too, and the venv's `python` is a wrapper that puts them on
+# they are unpacked too, and the venv's python is a wrapper that puts them on
 # LD_LIBRARY_PATH (their sonames clash with nothing on the host).
 #
 # Usage: .ci/python39.sh DEST   (idempotent; prints the path of the venv's python)
@@ -53,12 +53,13 @@ if [ ! -x "$venv/bin/python3.9" ]; then
   "$host_python" -m pip download -q --no-deps --only-binary=:all: -d "$wheel_dir" "pip==$pip_version" >&2
   LD_LIBRARY_PATH=$libs "$venv/bin/python3.9" "$wheel_dir/pip-$pip_version-py3-none-any.whl/pip" \
     install -q "$wheel_dir/pip-$pip_version-py3-none-any.whl" >&2
-  rm "$venv/bin/python" "$venv/bin/python3"
-  # The wrapper keeps the bullseye libraries out of everything else's way.
-  printf '#!/bin/sh\nLD_LIBRARY_PATH=%s${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} exec "%s" "$@"\n' \
-    "$libs" "$venv/bin/python3.9" > "$venv/bin/python"
-  chmod +x "$venv/bin/python"
-  ln -s python "$venv/bin/python3"
+  # Every way in (python, pytest's shebang, a child started with sys.executable) must find
+  # the bullseye libraries: the venv's python3.9 becomes a wrapper that sets LD_LIBRARY_PATH
+  # and keeps argv[0], so Python still finds its venv (pyvenv.cfg) from it.
+  rm "$venv/bin/python3.9"
+  printf '#!/bin/bash\nLD_LIBRARY_PATH=%s${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} exec -a "$0" "%s" "$@"\n' \
+    "$libs" "$root/usr/bin/python3.9" > "$venv/bin/python3.9"
+  chmod +x "$venv/bin/python3.9"
 fi
 
 # Always (cheap when up to date): the checkout's faasbench with the legacy wasmer and test tools.

@@ -1,9 +1,10 @@
 """Images and leftovers: building benchmark images locally, the warm-mode sleeper, cleaning up.
 
 Images are never pulled. Each holds one static native binary, ``FROM scratch`` by default or
-on a base image the user has locally; the tag carries the artifact hash (and the base image
-id), so an image is rebuilt exactly when its binary or base changes. Everything faasbench
-creates carries the ``faasbench`` label so ``faasbench clean`` can find it.
+on a base image the user has locally; the tag is a hash of binary and Dockerfile (plus the
+base image id), so an image is rebuilt exactly when one of them changes; the binary's own hash
+is the ``faasbench.artifact`` label. Everything faasbench creates carries the ``faasbench``
+label so ``faasbench clean`` can find it.
 """
 
 from __future__ import annotations
@@ -36,8 +37,7 @@ STRIPPED = ("usr/share/doc", "usr/share/locale", "usr/share/man", "usr/share/inf
 class Image:
     tag: str
     size_bytes: int
-    base: Optional[str]
-    base_bytes: Optional[int]
+    """The whole image, base layers included: what deploying the function costs."""
 
 
 def guest_path(benchmark: str) -> str:
@@ -51,9 +51,14 @@ def _tar_add(tar: tarfile.TarFile, name: str, data: bytes, mode: int = 0o644) ->
     tar.addfile(info, io.BytesIO(data))
 
 
-def _context(benchmark: str, binary: bytes, base: Optional[str]) -> io.BytesIO:
+def _dockerfile(benchmark: str, base: Optional[str]) -> str:
+    """The entrypoint makes ``docker run IMAGE`` work by hand too (hyperfine cross-checks)."""
+    return (f"FROM {base or 'scratch'}\nCOPY program {guest_path(benchmark)}\n"
+            f'ENTRYPOINT ["{guest_path(benchmark)}"]\n')
+
+
+def _context(dockerfile: str, binary: bytes) -> io.BytesIO:
     """A build context in memory: the Dockerfile and the binary, owned by root, mode 0755."""
-    dockerfile = f"FROM {base or 'scratch'}\nCOPY program {guest_path(benchmark)}\n"
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
         _tar_add(tar, "Dockerfile", dockerfile.encode())
@@ -75,26 +80,28 @@ def _find(client: Any, ref: str) -> Optional[dict[str, Any]]:
 def ensure_image(client: Any, benchmark: str, artifact: str, base: Optional[str]) -> Image:
     """The image for this binary (and base), built only if no image has its tag yet."""
     binary = Path(artifact).read_bytes()
+    dockerfile = _dockerfile(benchmark, base)
     key = hashlib.sha256(binary).hexdigest()[:16]
-    base_id = base_bytes = None
+    recipe = hashlib.sha256(binary + dockerfile.encode()).hexdigest()[:16]
+    base_id = None
     if base is not None:
         base_attrs = _find(client, base)
         if base_attrs is None:
             raise RuntimeError(f"base image {base} is not on the engine and faasbench never pulls: "
                                "build one with `faasbench docker-base` or `docker load` it")
-        base_id, base_bytes = base_attrs["Id"].split(":")[-1][:12], base_attrs["Size"]
-    tag = f"faasbench/{benchmark}:{key}" + (f"-on-{base_id}" if base_id else "")
+        base_id = base_attrs["Id"].split(":")[-1][:12]
+    tag = f"faasbench/{benchmark}:{recipe}" + (f"-on-{base_id}" if base_id else "")
     attrs = _find(client, tag)
     if attrs is None:
         labels = {LABEL: "1", "faasbench.benchmark": benchmark, "faasbench.artifact": key,
                   "faasbench.base": base or "scratch"}
-        for line in client.build(fileobj=_context(benchmark, binary, base), custom_context=True,
+        for line in client.build(fileobj=_context(dockerfile, binary), custom_context=True,
                                  tag=tag, labels=labels, rm=True, forcerm=True, pull=False,
                                  decode=True):
             if "error" in line:
                 raise RuntimeError(f"building {tag} failed: {line['error'].strip()}")
         attrs = client.inspect_image(tag)
-    return Image(tag, attrs["Size"], base, base_bytes)
+    return Image(tag, attrs["Size"])
 
 
 def sleeper_path() -> Path:

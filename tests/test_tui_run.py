@@ -7,14 +7,13 @@ import statistics
 from pathlib import Path
 
 from textual.widgets import DataTable
+from tui_support import DATA, choose, report, run, screen_text, wait_until
 
 from engine.results import read_results
 from engine.units import fmt_ns
 from tui.app import Config, FaasbenchApp, make_app
 from tui.model import RunModel
 from tui.widgets.cell_row import CellRow
-
-from tui_support import DATA, choose, report, run, screen_text, wait_until
 
 RUNTIMES = ("native", "wasmtime")
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Button, Input, SelectionList, Static
+from tui_support import DATA, choose, report, run
 
 from tui.app import Config, make_app
 from tui.messages import RunRequested
-
-from tui_support import DATA, choose, report, run
 
 
 def make(tmp_path):

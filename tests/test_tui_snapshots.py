@@ -9,10 +9,9 @@ Update with: pytest tests/test_tui_snapshots.py --snapshot-update
 from __future__ import annotations
 
 import pytest
+from tui_support import DATA, RECORDED, report
 
 from tui.app import Config, make_app
-
-from tui_support import DATA, RECORDED, report
 
 SIZES = [(80, 24), (120, 40)]
 VIEWS = {

@@ -18,7 +18,8 @@ def whole_number(text: str, what: str) -> int:
     try:
         return int(text.strip().replace("_", ""))
     except ValueError:
-        raise ValueError(f"{what}: {text.strip() or 'empty'!r} is not a whole number") from None
+        shown = repr(text.strip()) if text.strip() else "an empty field"
+        raise ValueError(f"{what}: {shown} is not a whole number") from None
 
 
 def iterations(text: str) -> int:

@@ -87,9 +87,9 @@ class CliRuntime(Runtime):
         template = cls.template
         exe = find_executable(template)
         if exe is None:
-            where = template.path or f"{template.executable} not found on PATH"
-            return Availability(False, reason=where if not template.path else
-                                f"{where} is not an executable", fix=template.hint)
+            reason = (f"{template.path} is not an executable" if template.path
+                      else f"{template.executable} not found on PATH")
+            return Availability(False, reason=reason, fix=template.hint)
         try:
             out = subprocess.run([exe, *shlex.split(template.version)], capture_output=True,
                                  text=True, timeout=30)

@@ -52,12 +52,16 @@ def _cgroup_of_run(run_id: str) -> str:
 
 
 def _split_peak(stderr: bytes) -> tuple[bytes, Optional[int]]:
-    """The program's stderr and the peak RSS the exec launcher appended (None if it did not)."""
+    """The program's stderr and the peak RSS the exec launcher appended.
+
+    None when it could not tell: Linux 6.2+ keeps RSS counters per CPU and reports 0 as the
+    peak of tiny programs, which would be a wrong number, not a small one.
+    """
     head, sep, tail = stderr.rpartition(PEAK_MARKER)
     if not sep:
         return stderr, None
     try:
-        return head.removesuffix(b"\n"), int(tail.split()[0])
+        return head.removesuffix(b"\n"), int(tail.split()[0]) or None
     except (ValueError, IndexError):
         return stderr, None
 

@@ -110,7 +110,8 @@ class NodeRuntime(Runtime):
         ready = self._read_reply(self.job.timeout_s)
         if ready is None or not ready.get("ready"):
             self.close()
-            raise RuntimeError(f"node host did not start: {self._log_tail()}")
+            why = ready["error"] if ready else self._log_tail()
+            raise RuntimeError(f"node host did not start: {why}")
 
     def _read_reply(self, timeout_s: float) -> Optional[dict[str, Any]]:
         """One JSON line from the server, or None when it died or was killed by the watchdog."""

@@ -77,7 +77,13 @@ if (mode === 'once') {
   report.stamps = { main: String(mainNs), done: String(now()) };  // exact as strings
   process.stdout.write(JSON.stringify(report));
 } else if (mode === 'serve') {
-  const [module, compileNs] = await compile();  // a bad module ends the host: reported by stderr
+  let module, compileNs;
+  try {
+    [module, compileNs] = await compile();
+  } catch (err) {
+    process.stdout.write(`${JSON.stringify({ ready: false, error: `compile failed: ${err}` })}\n`);
+    process.exit(1);
+  }
   process.stdout.write(`${JSON.stringify({ ready: true, compile_ns: compileNs })}\n`);
   for await (const _line of createInterface({ input: process.stdin })) {
     process.stdout.write(`${JSON.stringify(await runOnce(module))}\n`);

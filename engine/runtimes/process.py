@@ -8,6 +8,7 @@ in-process engines, whose guests can only be interrupted from another thread.
 from __future__ import annotations
 
 import os
+import resource
 import select
 import signal
 import threading
@@ -74,7 +75,8 @@ class ProcessResult:
     exit_code: Optional[int]
     signal: Optional[int]
     cpu_ns: int
-    peak_rss_bytes: int
+    peak_rss_bytes: Optional[int]
+    """None when the kernel's figure cannot be told apart from the spawner's own peak."""
     timed_out: bool
 
     @property
@@ -102,6 +104,9 @@ def spawn_and_wait(path: str, argv: Sequence[str], *, stdout_path: str, stderr_p
     actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
                (os.POSIX_SPAWN_OPEN, 1, stdout_path, flags, 0o600),
                (os.POSIX_SPAWN_OPEN, 2, stderr_path, flags, 0o600)]
+    # A vforked child inherits the spawner's high-water mark, so wait4's ru_maxrss is
+    # max(spawner's peak, child's peak): only a figure above the spawner's is the child's own.
+    spawner_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter_ns()
     pid = os.posix_spawn(path, list(argv), env or {}, file_actions=actions)
     pidfd = os.pidfd_open(pid)
@@ -120,6 +125,6 @@ def spawn_and_wait(path: str, argv: Sequence[str], *, stdout_path: str, stderr_p
         exit_code=os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else None,
         signal=os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
         cpu_ns=int((usage.ru_utime + usage.ru_stime) * 1e9),
-        peak_rss_bytes=usage.ru_maxrss * 1024,
+        peak_rss_bytes=usage.ru_maxrss * 1024 if usage.ru_maxrss > spawner_peak else None,
         timed_out=timed_out,
     )

@@ -105,6 +105,8 @@ class LegacyHost(EmbeddedHost):
         self.wasmer = wasmer
         self.store = wasmer.Store(wasmer.engine.Universal(Compiler))
         self.wasm = Path(self.job.artifact).read_bytes()
+        if not wasmer.Module.validate(self.store, self.wasm):
+            raise ValueError(f"{self.job.artifact} is not a valid WebAssembly module")
         self.module: Any = None
 
     def run(self) -> Invocation:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import ClassVar, Optional
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, RichLog, Static
+from textual.widgets import Footer, Header, RichLog
 
 from ..messages import ModelChanged
 from ..model import RunModel
 from ..widgets.cell_row import CellRow
+from ..widgets.text_line import TextLine
 from .tune import tune_cell
 
 
@@ -37,7 +39,7 @@ class LiveScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(id="summary")
+        yield TextLine(id="summary")
         yield VerticalScroll(id="cells")
         yield RichLog(id="log", markup=True, wrap=True, max_lines=500)
         yield Footer()
@@ -63,7 +65,7 @@ class LiveScreen(Screen):
         cells = self.model.cells.values()
         done = sum(c.status in ("done", "cancelled", "skipped") for c in cells)
         running = next((c.cell_id for c in cells if c.status == "running"), None)
-        self.query_one("#summary", Static).update(
+        self.query_one("#summary", TextLine).text = Text.from_markup(
             f"[b]{done}/{len(self.model.cells)}[/] cells · [green]{self.model.ok_samples}[/] ok · "
             f"[red]{self.model.failed_samples}[/] failed · "
             + (f"running [b]{running}[/] · " if running else "")

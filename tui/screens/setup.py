@@ -34,6 +34,7 @@ from ..estimate import EstimateCell, Key, describe, estimate
 from ..messages import DoctorReady, RunRequested
 
 DEFAULT_RUNTIMES = ("native", "wasmtime")
+MAX_NOTES = 3
 
 
 def runtime_option(row: dict[str, Any]) -> Selection[str]:
@@ -45,6 +46,16 @@ def runtime_option(row: dict[str, Any]) -> Selection[str]:
                                (row["reason"] or "unavailable", "dim italic"))
     return Selection(prompt, row["name"], row["ok"] and row["name"] in DEFAULT_RUNTIMES,
                      disabled=not row["ok"])
+
+
+def unavailable_notes(rows: list[dict[str, Any]]) -> Text:
+    """One truncated line per unavailable runtime (reason and fix); the rest is in doctor."""
+    missing = [r for r in rows if not r["ok"]]
+    lines = [f"{r['name']}: {r['reason']}" + (f"; fix: {r['fix']}" if r.get("fix") else "")
+             for r in missing[:MAX_NOTES]]
+    if len(missing) > MAX_NOTES:
+        lines.append(f"and {len(missing) - MAX_NOTES} more: see `faasbench doctor`")
+    return Text("\n".join(lines), no_wrap=True, overflow="ellipsis")
 
 
 class SetupScreen(Screen):
@@ -111,10 +122,9 @@ class SetupScreen(Screen):
         runtimes = self.query_one("#runtimes", SelectionList)
         runtimes.clear_options()
         runtimes.add_options([runtime_option(row) for row in report["runtimes"]])
+        runtimes.focus()  # where a keyboard user starts, now that there is something to pick
         runtimes.border_subtitle = f"{sum(r['ok'] for r in report['runtimes'])} available"
-        self.query_one("#notes", Static).update("\n".join(
-            f"{r['name']}: {r['reason']}" + (f"; fix: {r['fix']}" if r.get("fix") else "")
-            for r in report["runtimes"] if not r["ok"]))
+        self.query_one("#notes", Static).update(unavailable_notes(report["runtimes"]))
         self.revalidate()
 
     @on(Select.Changed, "#preset")

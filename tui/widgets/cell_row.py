@@ -14,6 +14,7 @@ from engine.units import fmt_ns
 
 from ..model import CellState
 from .gauge import Gauge
+from .text_line import TextLine
 
 STATUS = {"queued": ("·", "dim"), "running": ("▶", "bold yellow"), "done": ("✓", "green"),
           "cancelled": ("■", "yellow"), "skipped": ("–", "dim")}
@@ -38,11 +39,12 @@ class CellRow(Widget, can_focus=True):
         super().__init__(id="cell-" + cell.cell_id.replace("/", "--"))
         self.cell = cell
         self._drawn: tuple[int, int] = (0, 0)
+        self._why: tuple[int, str] = (0, "")
 
     def compose(self) -> ComposeResult:
-        yield Static(id="head")
+        yield TextLine(id="head")
         with Horizontal(id="bars"):
-            yield Static(id="last")
+            yield TextLine(id="last")
             yield Sparkline([], summary_function=statistics.median, id="spark")
             yield Gauge("mem", id="mem")
             yield Gauge("size", id="footprint")
@@ -51,9 +53,9 @@ class CellRow(Widget, can_focus=True):
     def show(self, max_rss: int, max_footprint: int) -> None:
         """Redraw from the cell state; gauges scale to the largest value seen in the run."""
         cell = self.cell
-        self.query_one("#head", Static).update(headline(cell))
-        self.query_one("#last", Static).update(Text.assemble(("last ", "dim"),
-                                                              f"{fmt_ns(cell.last_ns):>8}"))
+        self.query_one("#head", TextLine).text = headline(cell)
+        self.query_one("#last", TextLine).text = Text.assemble(("last ", "dim"),
+                                                               f"{fmt_ns(cell.last_ns):>8}")
         drawn = (id(cell.wall_ns), len(cell.wall_ns))
         if drawn != self._drawn:
             self._drawn = drawn
@@ -62,7 +64,9 @@ class CellRow(Widget, can_focus=True):
         mem.value, mem.scale = cell.peak_rss, max_rss
         footprint.value, footprint.scale = cell.footprint, max_footprint
         why = self.query_one("#why", Static)
-        why.display = bool(cell.error)
-        if cell.error:
+        if why.display != bool(cell.error):
+            why.display = bool(cell.error)
+        if cell.error and self._why != (cell.failed, cell.error):
+            self._why = (cell.failed, cell.error)
             why.update(Text(f"  {cell.failed} failed: {cell.error}", style="red"))
         self.set_class(cell.status == "running", "-running")
