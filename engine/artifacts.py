@@ -16,6 +16,7 @@ from pathlib import Path
 from . import paths, toolchain
 from .benchmarks import BENCHMARKS
 from .events import ArtifactBuilt
+from .launcher import launcher_path
 
 TARGETS = ("wasm", "native")
 
@@ -56,7 +57,11 @@ def artifact_for(benchmark: str, target: str, flags: toolchain.BuildFlags) -> Ar
 
 def build_all(benchmarks: Iterable[str], targets: Iterable[str],
               flags: toolchain.BuildFlags) -> Iterator[ArtifactBuilt]:
-    """Build what is missing; yield an event per artifact, cached ones included."""
+    """Build what is missing; yield an event per artifact, cached ones included.
+
+    The launcher every process-based runtime starts its programs with is built first.
+    """
+    launcher_path()
     jobs = [(b, t) for b in benchmarks for t in targets]
     for index, (benchmark, target) in enumerate(jobs, start=1):
         artifact = artifact_for(benchmark, target, flags)

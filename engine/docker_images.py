@@ -1,4 +1,4 @@
-"""Images and leftovers: building benchmark images locally, the warm-mode sleeper, cleaning up.
+"""Images and leftovers: building benchmark images locally, cleaning up.
 
 Images are never pulled. Each holds one static native binary, ``FROM scratch`` by default or
 on a base image the user has locally; the tag is a hash of binary and Dockerfile (plus the
@@ -17,16 +17,13 @@ import tarfile
 import tempfile
 import time
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Optional
-
-from . import paths, toolchain
 
 LABEL = "faasbench"
 RUN_LABEL = "faasbench.run"
 GUEST_BIN_DIR = "/faasbench"
-SLEEPER_GUEST = "/.faasbench-sleeper"
+LAUNCHER_GUEST = "/.faasbench-launcher"
 BASE_REPOSITORY = "faasbench/debian-base"
 STRIPPED = ("usr/share/doc", "usr/share/locale", "usr/share/man", "usr/share/info",
             "var/lib/apt/lists", "var/cache/apt", "var/cache/debconf")
@@ -102,18 +99,6 @@ def ensure_image(client: Any, benchmark: str, artifact: str, base: Optional[str]
                 raise RuntimeError(f"building {tag} failed: {line['error'].strip()}")
         attrs = client.inspect_image(tag)
     return Image(tag, attrs["Size"])
-
-
-def sleeper_path() -> Path:
-    """The warm container's PID 1, compiled once per toolchain (cached like the artifacts)."""
-    source = Path(str(resources.files("c_sources").joinpath("sleeper.c")))
-    flags = toolchain.BuildFlags(native_cpu="baseline").native()
-    digest = hashlib.sha256(source.read_bytes() + "\0".join(flags).encode()
-                            + toolchain.zig_version().encode()).hexdigest()[:16]
-    path = paths.cache_dir() / "helpers" / digest / "sleeper"
-    if not path.exists():
-        toolchain.compile_c(source, path, flags)
-    return path
 
 
 def remove_containers(client: Any, label: str) -> int:

@@ -21,7 +21,6 @@ from engine.docker_images import LABEL, RUN_LABEL
 from engine.events import CellStarted, Event, RunError, RunFinished, SampleRecorded
 from engine.plan import PlanError, make_plan
 from engine.runner import Run
-from engine.runtimes.docker import _split_peak
 
 SMALL = {"nbody": 1000, "fannkuch-redux": 7, "mandelbrot": 64, "binary-trees": 6,
          "cat-sync": 4096}
@@ -161,7 +160,3 @@ def test_limits_are_validated() -> None:
     assert parse_bytes("2GiB") == 2 << 30
 
 
-def test_peak_line_is_split_from_stderr() -> None:
-    assert _split_peak(b"warn\n\nfaasbench-peak-rss 2097152\n") == (b"warn\n", 2097152)
-    assert _split_peak(b"\nfaasbench-peak-rss 0\n") == (b"", None)
-    assert _split_peak(b"no marker") == (b"no marker", None)

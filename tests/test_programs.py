@@ -27,7 +27,9 @@ def test_every_program_verified(built, runtime, mode):
     assert not failed
     for row in rows:
         assert row.wall_ns > 0 and row.exit_code == 0
-        if runtime != "native":  # small native programs stay under the spawner's own peak
+        # Linux (6.2+, per-CPU RSS counters) can report a peak of 0 for a tiny static program;
+        # that is recorded as None. test_native_peak_rss_is_the_programs_own covers native.
+        if runtime != "native":
             assert row.peak_rss_bytes and row.peak_rss_bytes > 0
         assert row.cpu_ns is not None
     started = [e for e in events if isinstance(e, CellStarted)]
@@ -51,12 +53,15 @@ def test_wasmtime_phases_and_fuel(built):
 
 
 def test_native_peak_rss_is_the_programs_own(built):
-    """A vforked child inherits the spawner's high-water mark: small figures must be n/a."""
-    rows = samples(run_plan(["native"], ["nop", "binary-trees"], iterations=1,
-                            sizes={"binary-trees": 19}))
-    by_bench = {r.benchmark: r for r in rows}
-    assert by_bench["nop"].peak_rss_bytes is None
-    assert by_bench["binary-trees"].peak_rss_bytes > 48 << 20
+    """Measured from the launcher, not the worker: a small program's peak is far below the
+    Python worker's ~20 MiB, and a bigger tree needs more than a smaller one."""
+    rows = samples(run_plan(["native"], ["binary-trees"], iterations=1, modes=["cold", "warm"],
+                            warmup=0, sizes={"binary-trees": 12}))
+    small = rows[0].peak_rss_bytes
+    assert small is not None and small < 8 << 20
+    big = samples(run_plan(["native"], ["binary-trees"], iterations=1,
+                           sizes={"binary-trees": 16}))[0].peak_rss_bytes
+    assert big is not None and big > small
 
 
 def test_large_size_uses_native_reference(built):

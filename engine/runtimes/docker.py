@@ -1,12 +1,12 @@
 """``docker``: the static native binary in a locally built container image, on a real engine.
 
 Cold: per iteration what ``docker run --rm`` does (create, start, wait, collect logs, remove),
-each phase timed. Warm: one container per cell whose PID 1 is a sleeper, each iteration a
+each phase timed. Warm: one container per cell whose PID 1 is the launcher, each iteration a
 ``docker exec`` of the binary. Containers are hardened (no network, read-only root, no
 capabilities, no new privileges, nobody:nogroup, memory and pids limits) and labelled with the
 run id, so ``cleanup`` removes them even after the worker was killed. CPU time comes from a
 cgroup parent faasbench owns (``engine.cgroups``); so does a cold container's peak memory,
-while a warm exec reports the program's own peak RSS through its launcher (c_sources/sleeper.c).
+while a warm exec reports the program's own peak RSS through the launcher (c_sources/launcher.c).
 """
 
 from __future__ import annotations
@@ -28,42 +28,26 @@ from ..docker_engine import (
 )
 from ..docker_images import (
     LABEL,
+    LAUNCHER_GUEST,
     RUN_LABEL,
-    SLEEPER_GUEST,
     Image,
     ensure_image,
     guest_path,
     remove_containers,
-    sleeper_path,
 )
+from ..launcher import launcher_path, split_report
 from .base import Availability, Invocation, Runtime
 
 USER = "65534:65534"
 DEFAULT_MEMORY_BYTES = 2 << 30
 DEFAULT_PIDS_LIMIT = 64
 CGROUP_ROOT = "/faasbench"
-PEAK_MARKER = b"faasbench-peak-rss "
 LOG_CONFIG = {"Type": "local", "Config": {"max-size": "1g", "compress": "false"}}
 """The ``local`` log driver keeps output bytes exact; ``json-file`` mangles binary output."""
 
 
 def _cgroup_of_run(run_id: str) -> str:
     return f"{CGROUP_ROOT}/{run_id}"
-
-
-def _split_peak(stderr: bytes) -> tuple[bytes, Optional[int]]:
-    """The program's stderr and the peak RSS the exec launcher appended.
-
-    None when it could not tell: Linux 6.2+ keeps RSS counters per CPU and reports 0 as the
-    peak of tiny programs, which would be a wrong number, not a small one.
-    """
-    head, sep, tail = stderr.rpartition(PEAK_MARKER)
-    if not sep:
-        return stderr, None
-    try:
-        return head.removesuffix(b"\n"), int(tail.split()[0]) or None
-    except (ValueError, IndexError):
-        return stderr, None
 
 
 class DockerRuntime(Runtime):
@@ -130,8 +114,8 @@ class DockerRuntime(Runtime):
         """The warm host: a running container whose PID 1 sleeps until it is removed."""
         if self.cgroup is not None:
             cgroups.make(self.cgroup)
-        self.container = self._create([], SLEEPER_GUEST, self.cgroup,
-                                      {str(sleeper_path()): SLEEPER_GUEST})
+        self.container = self._create([], LAUNCHER_GUEST, self.cgroup,
+                                      {str(launcher_path()): LAUNCHER_GUEST})
         self.client.start(self.container)
 
     def invoke(self) -> Invocation:
@@ -197,19 +181,19 @@ class DockerRuntime(Runtime):
         cpu0 = cgroups.cpu_ns(self.cgroup) if self.cgroup is not None else None
         t0 = time.perf_counter_ns()
         exec_id = self.client.exec_create(
-            self.container, [SLEEPER_GUEST, guest_path(job.benchmark), *job.argv[1:]])["Id"]
+            self.container, [LAUNCHER_GUEST, guest_path(job.benchmark), *job.argv])["Id"]
         t1 = time.perf_counter_ns()
         stdout, stderr = self.client.exec_start(exec_id, demux=True)
         t2 = time.perf_counter_ns()
         exit_code = self.client.exec_inspect(exec_id).get("ExitCode")
         t3 = time.perf_counter_ns()
         cpu1 = cgroups.cpu_ns(self.cgroup) if self.cgroup is not None else None
-        stderr, peak = _split_peak(stderr or b"")
+        stderr, report = split_report(stderr or b"")
         Path(job.stdout_path).write_bytes(stdout or b"")
         Path(job.stderr_path).write_bytes(stderr)
         cpu = cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None
         return Invocation(wall_ns=t3 - t0, exit_code=exit_code, cpu_ns=cpu or None,
-                          peak_rss_bytes=peak,
+                          peak_rss_bytes=report.peak_rss_bytes if report else None,
                           phases_ns={"create": t1 - t0, "exec": t2 - t1, "inspect": t3 - t2})
 
     def close(self) -> None:

@@ -1,14 +1,14 @@
 """Start a program as a child process and measure it the way hyperfine does.
 
-``posix_spawn`` (vfork under the hood) keeps the harness's own share of a process start
-small; ``wait4`` gives the child's exact CPU time and peak RSS. The watchdog here serves
+The launcher (``engine.launcher``) forks and waits for the program from a process of a few
+KiB, so its wait4 gives the program's own CPU time and peak RSS, and its clock stamps leave
+the Python side's costs out of the wall time. The watchdog here serves
 in-process engines, whose guests can only be interrupted from another thread.
 """
 
 from __future__ import annotations
 
 import os
-import resource
 import select
 import signal
 import threading
@@ -16,6 +16,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Callable, Optional
+
+from ..launcher import launcher_path, parse_report
 
 
 class Watchdog:
@@ -74,10 +76,10 @@ class ProcessResult:
     ended_ns: int
     exit_code: Optional[int]
     signal: Optional[int]
-    cpu_ns: int
+    cpu_ns: Optional[int]
     peak_rss_bytes: Optional[int]
-    """None when the kernel's figure cannot be told apart from the spawner's own peak."""
     timed_out: bool
+    launch_error: Optional[str] = None
 
     @property
     def wall_ns(self) -> int:
@@ -87,6 +89,8 @@ class ProcessResult:
         """Why the process did not succeed, or None."""
         if self.timed_out:
             return "timed out (killed after the per-iteration timeout)"
+        if self.launch_error is not None:
+            return self.launch_error
         if self.signal is not None:
             return f"killed by signal {signal.Signals(self.signal).name}"
         if self.exit_code:
@@ -96,19 +100,20 @@ class ProcessResult:
 
 def spawn_and_wait(path: str, argv: Sequence[str], *, stdout_path: str, stderr_path: str,
                    timeout_s: float, env: Optional[dict[str, str]] = None) -> ProcessResult:
-    """Run the program at ``path`` with ``argv``; output goes to files, env is empty by default.
+    """Run the program at ``path`` with ``argv`` through the launcher; output goes to files.
 
-    The timeout is a poll on a pidfd: no thread has to wake up, so it adds no latency.
+    The environment is empty unless given. The timeout is a poll on a pidfd: no thread has
+    to wake up, so it adds no latency; killing the launcher kills the program with it.
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+    report_path = f"{stdout_path}.launch"
     actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
                (os.POSIX_SPAWN_OPEN, 1, stdout_path, flags, 0o600),
-               (os.POSIX_SPAWN_OPEN, 2, stderr_path, flags, 0o600)]
-    # A vforked child inherits the spawner's high-water mark, so wait4's ru_maxrss is
-    # max(spawner's peak, child's peak): only a figure above the spawner's is the child's own.
-    spawner_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+               (os.POSIX_SPAWN_OPEN, 2, stderr_path, flags, 0o600),
+               (os.POSIX_SPAWN_OPEN, 3, report_path, flags, 0o600)]
+    launcher = str(launcher_path())
     started = time.perf_counter_ns()
-    pid = os.posix_spawn(path, list(argv), env or {}, file_actions=actions)
+    pid = os.posix_spawn(launcher, [launcher, path, *argv], env or {}, file_actions=actions)
     pidfd = os.pidfd_open(pid)
     try:
         poller = select.poll()
@@ -118,13 +123,13 @@ def spawn_and_wait(path: str, argv: Sequence[str], *, stdout_path: str, stderr_p
             os.kill(pid, signal.SIGKILL)
     finally:
         os.close(pidfd)
-    _, status, usage = os.wait4(pid, 0)
+    _, status, _ = os.wait4(pid, 0)
     ended = time.perf_counter_ns()
-    return ProcessResult(
-        started_ns=started, ended_ns=ended,
-        exit_code=os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else None,
-        signal=os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-        cpu_ns=int((usage.ru_utime + usage.ru_stime) * 1e9),
-        peak_rss_bytes=usage.ru_maxrss * 1024 if usage.ru_maxrss > spawner_peak else None,
-        timed_out=timed_out,
-    )
+    with open(report_path, "rb") as fh:
+        report = parse_report(fh.read())
+    if report is None:  # the launcher itself was killed or could not start the program
+        return ProcessResult(started, ended, None, os.WTERMSIG(status)
+                             if os.WIFSIGNALED(status) else None, None, None, timed_out,
+                             launch_error=f"launcher exit status {status}")
+    return ProcessResult(report.start_ns, report.end_ns, report.exit_code, report.signal,
+                         report.cpu_ns, report.peak_rss_bytes, timed_out)
