@@ -15,9 +15,9 @@ from conftest import run_plan, samples
 from docker_support import dockerd, labelled_containers
 
 from engine.cli import main as cli_main
-from engine.cli.docker_view import parse_bytes
+from engine.cli.docker_view import DEFAULT_MIRROR, parse_bytes
 from engine.docker_engine import EngineError, connect
-from engine.docker_images import LABEL, RUN_LABEL
+from engine.docker_images import LABEL, RUN_LABEL, build_debian_base
 from engine.events import CellStarted, Event, RunError, RunFinished, SampleRecorded
 from engine.plan import PlanError, make_plan
 from engine.runner import Run
@@ -160,3 +160,19 @@ def test_limits_are_validated() -> None:
     assert parse_bytes("2GiB") == 2 << 30
 
 
+
+
+def test_debian_base_image_runs_the_same_binary(engine: str) -> None:
+    """The study's full-distribution case: debootstrap + import (from the Debian archive)."""
+    client = connect()
+    try:
+        base = build_debian_base(client, "bookworm", DEFAULT_MIRROR)
+    finally:
+        client.close()
+    assert base["size_bytes"] > 20 << 20
+    events = run_plan(["docker"], ["nop", "cat-sync"], iterations=1, sizes=SMALL,
+                      docker_base=base["tag"], modes=["cold", "warm"])
+    rows = _docker_samples(events)
+    assert len(rows) == 6 and all(r.ok for r in rows), [r.error for r in rows]
+    started = [e for e in events if isinstance(e, CellStarted)]
+    assert all(e.footprint_bytes >= base["size_bytes"] for e in started)
