@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import ClassVar, Optional
 
 from rich.table import Table
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -40,19 +39,20 @@ def compute_table(model: RunModel) -> Table:
 
 
 def phase_table(model: RunModel) -> Table:
-    """Median of each phase and its share of the median wall time, per cell."""
-    table = Table(expand=False, title="where the time goes (phase medians, share of wall)")
-    table.add_column("cell")
+    """Median of each phase and its share of the median wall time: one column per phase."""
+    medians = {cell.cell_id: analysis.phase_medians(cell) for cell in model.cells.values()}
+    phases = list(dict.fromkeys(p for by_phase in medians.values() for p in by_phase))
+    table = Table(expand=False, title="where the time goes (phase medians, share of wall)",
+                  caption="cells whose runtime reports no phases are left out")
+    table.add_column("cell", no_wrap=True)
     table.add_column("wall", justify="right")
-    table.add_column("phases")
-    for cell in model.cells.values():
-        phases = analysis.phase_medians(cell)
+    for phase in phases:
+        table.add_column(phase, justify="right")
+    for cell in (c for c in model.cells.values() if medians[c.cell_id]):
         wall = cell.quantile(50)
-        parts = Text()
-        for name, ns in phases.items():
-            share = f" {ns / wall:.0%}" if wall else ""
-            parts.append(f"{name} ", style="dim").append(f"{fmt_ns(ns)}{share}  ")
-        table.add_row(cell.cell_id, fmt_ns(wall), parts if phases else Text("–", style="dim"))
+        table.add_row(cell.cell_id, fmt_ns(wall), *(
+            f"{fmt_ns(ns)} {ns / wall:.0%}" if (ns := medians[cell.cell_id].get(p)) and wall
+            else "–" for p in phases))
     return table
 
 

@@ -166,7 +166,7 @@ class SetupScreen(Screen):
                 try:
                     target[name] = check(self.query_one(f"#{kind}-{name}", Input).value)
                 except ValueError as exc:
-                    problems.append(f"{name}: {exc}")
+                    problems.append(str(exc) if name in str(exc) else f"{name}: {exc}")
         if not runtimes:
             problems.append("pick at least one available runtime")
         if not sizes and not problems:

@@ -25,7 +25,7 @@ class LogBars(PlotextPlot):
             plt.title("cold start: run nop or cat-sync in cold mode to see this chart")
             self.refresh()
             return
-        low = math.floor(math.log10(min(values)))
+        low = math.floor(math.log10(min(values))) - 1  # the smallest bar keeps a visible height
         high = math.ceil(math.log10(max(values)))
         if high == low:
             high += 1
