@@ -25,6 +25,9 @@ def fmt_bytes(n: Optional[float]) -> str:
 
 
 def fmt_ratio(r: Optional[float]) -> str:
+    """Ratios below 1 keep two significant figures, so 1/1000 does not print as 0.00×."""
     if r is None:
         return "–"
-    return f"{r:.2f}×" if r < 100 else f"{r:.0f}×"
+    if r >= 100:
+        return f"{r:.0f}×"
+    return f"{r:.2f}×" if r >= 1 else f"{r:.2g}×"

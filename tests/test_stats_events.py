@@ -37,3 +37,13 @@ def test_event_json_round_trip():
     data = json.loads(sample.to_json())
     assert data["event"] == "sample_recorded"
     assert events.from_dict(data) == sample
+
+
+def test_figures_stay_readable():
+    from engine.units import fmt_bytes, fmt_ns, fmt_ratio
+
+    assert [fmt_ns(x) for x in (None, 950, 1_500, 2_340_000, 123_456_789_000)] == [
+        "–", "950 ns", "1.5 µs", "2.34 ms", "123 s"]
+    assert fmt_bytes(3 << 20) == "3.0 MiB"
+    assert [fmt_ratio(x) for x in (None, 0.0008, 0.96, 18.64, 1245.3)] == [
+        "–", "0.0008×", "0.96×", "18.64×", "1245×"]
