@@ -79,8 +79,8 @@ def _pick(kind: str, names: Sequence[str], valid: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(chosen))
 
 
-def parse_sizes(items: Sequence[str]) -> dict[str, int]:
-    """``BENCH=N`` overrides, as given on the command line."""
+def parse_sizes(items: Sequence[str], chosen: Sequence[str]) -> dict[str, int]:
+    """``BENCH=N`` overrides, as given on the command line, for benchmarks that will run."""
     sizes: dict[str, int] = {}
     for item in items:
         name, sep, value = item.partition("=")
@@ -94,6 +94,9 @@ def parse_sizes(items: Sequence[str]) -> dict[str, int]:
             sizes[bench.name] = int(value)
         except ValueError:
             raise PlanError(f"--size {item!r}: {value!r} is not a whole number") from None
+        if bench.name not in chosen:
+            raise PlanError(f"--size given for {bench.name}, which is not among the benchmarks "
+                            f"to run ({', '.join(chosen)}); add it or drop the --size")
     return sizes
 
 

@@ -29,6 +29,7 @@ def faasbench(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     (["--size", "nbody=ten"], "'ten' is not a whole number"),
     (["--mode", "lukewarm"], "unknown mode 'lukewarm'; valid: cold, warm"),
     (["--timeout", "0"], "timeout must be between"),
+    (["--benchmarks", "nop", "--size", "nbody=10"], "--size given for nbody, which is not among"),
 ])
 def test_bad_input_exits_2_with_one_line(args, expected):
     proc = faasbench("run", *args)

@@ -45,8 +45,9 @@ def _install_interrupt(run: Run, console: Console) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
+    sizes = parse_sizes(args.size, args.benchmarks)
     plan = make_plan(args.runtimes, args.benchmarks, preset=args.preset,
-                     iterations=args.iterations, modes=args.mode, sizes=parse_sizes(args.size),
+                     iterations=args.iterations, modes=args.mode, sizes=sizes,
                      warmup=args.warmup, opt_level=args.opt, native_cpu=args.native_cpu,
                      fuel=args.fuel, timeout_s=args.timeout, docker_base=args.docker_base,
                      container_memory_bytes=args.container_memory, pids_limit=args.pids_limit)
