@@ -16,7 +16,8 @@ def runtime_report() -> list[dict[str, Any]]:
                                "reason": probe.reason, "fix": probe.fix, **probe.details}
         try:
             cls = runtimes.get(name)
-            row.update(kind=cls.kind, counts_fuel=cls.counts_fuel,
+            row.update(kind=cls.kind, installed_bytes=cls.installed_bytes() if probe.ok else None,
+                       counts_fuel=cls.counts_fuel,
                        has_memory_limit=cls.has_memory_limit, supports_warm=cls.supports_warm)
         except Exception as exc:  # the probe already carries the reason
             row.update(kind="unknown", error=str(exc))

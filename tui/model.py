@@ -7,6 +7,7 @@ how a re-run's samples replace the old ones.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -49,16 +50,17 @@ class CellState:
     peak_rss: Optional[int] = None
     footprint: Optional[int] = None
     error: Optional[str] = None
-    _sorted: Optional[list[int]] = field(default=None, repr=False)
+    _sorted: list[int] = field(default_factory=list, repr=False)
+    """wall_ns kept in order as samples arrive, so quantiles cost no sort per redraw."""
 
     def start(self, event: CellStarted) -> None:
         """A (re)start: forget earlier samples, take the new iteration count and size."""
         self.size, self.iterations, self.warmup = event.size, event.iterations, event.warmup
         self.footprint = event.footprint_bytes
         self.status = "running"
-        self.wall_ns, self.phases_ns = [], {}
+        self.wall_ns, self.phases_ns, self._sorted = [], {}, []
         self.measured = self.failed = 0
-        self.last_ns = self.peak_rss = self.error = self._sorted = None
+        self.last_ns = self.peak_rss = self.error = None
 
     def add(self, sample: SampleRecorded) -> None:
         if sample.peak_rss_bytes is not None:
@@ -72,17 +74,13 @@ class CellState:
             self.error = sample.error or f"exit code {sample.exit_code}"
             return
         self.wall_ns.append(sample.wall_ns)
+        bisect.insort(self._sorted, sample.wall_ns)
         for phase, ns in sample.phases_ns.items():
             self.phases_ns.setdefault(phase, []).append(ns)
-        self._sorted = None
 
     def quantile(self, q: float) -> Optional[float]:
-        """Percentile of the ok samples so far (sorted lazily, once per batch)."""
-        if not self.wall_ns:
-            return None
-        if self._sorted is None:
-            self._sorted = sorted(self.wall_ns)
-        return percentile(self._sorted, q)
+        """Percentile of the ok samples so far."""
+        return percentile(self._sorted, q) if self._sorted else None
 
     @property
     def check(self) -> str:

@@ -22,7 +22,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .base import Availability, Invocation, Job
+from .base import Availability, Invocation, Job, distribution_bytes
 from .embedded import EmbeddedHost, EmbeddedRuntime
 from .process import watchdog
 
@@ -198,9 +198,6 @@ class WasmerRuntime(EmbeddedRuntime):
 
     @classmethod
     def installed_bytes(cls) -> int | None:
-        try:
-            files = metadata.files(PACKAGE) or []
-        except metadata.PackageNotFoundError:
-            return None
-        return sum(Path(str(f.locate())).stat().st_size for f in files
-                   if Path(str(f.locate())).is_file())
+        packages = [PACKAGE] if USE_SDK else [PACKAGE, "wasmer-compiler-cranelift"]
+        sizes = [distribution_bytes(p) for p in packages]
+        return None if None in sizes else sum(s for s in sizes if s is not None)
