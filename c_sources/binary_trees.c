@@ -11,9 +11,10 @@
  *   "long lived tree of depth <max_depth>\t check: <check>\n"
  * Exit codes: 0 ok, 1 write error, 2 usage error, 3 out of memory.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "size_arg.h"
 
 #define N_MIN 0L
 #define N_MAX 30L
@@ -23,27 +24,6 @@ struct node {
     struct node *left;
     struct node *right;
 };
-
-static long parse_size(int argc, char **argv, long lo, long hi)
-{
-    const char *prog = argc > 0 ? argv[0] : "binary_trees";
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s <n>   (integer %ld..%ld)\n", prog, lo, hi);
-        exit(2);
-    }
-    char *end = NULL;
-    errno = 0;
-    long value = strtol(argv[1], &end, 10);
-    if (end == argv[1] || *end != '\0' || errno == ERANGE) {
-        fprintf(stderr, "%s: n must be an integer, got '%s'\n", prog, argv[1]);
-        exit(2);
-    }
-    if (value < lo || value > hi) {
-        fprintf(stderr, "%s: n must be in %ld..%ld, got %ld\n", prog, lo, hi, value);
-        exit(2);
-    }
-    return value;
-}
 
 /* A perfect tree of the given depth (depth 0 = a single leaf). */
 static struct node *build(int depth)
@@ -81,7 +61,7 @@ static void destroy(struct node *t)
 
 int main(int argc, char **argv)
 {
-    int n = (int)parse_size(argc, argv, N_MIN, N_MAX);
+    int n = (int)parse_size(argc, argv, "n", N_MIN, N_MAX);
     int max_depth = n > MIN_DEPTH + 2 ? n : MIN_DEPTH + 2;
 
     {

@@ -15,34 +15,14 @@
  * longer prefix (k+2 elements) is rotated too, and so on.  The sequence ends
  * when the full-length prefix has completed its rotations (n! permutations).
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "size_arg.h"
+
 #define N_MIN 3L
 #define N_MAX 12L
-
-static long parse_size(int argc, char **argv, long lo, long hi)
-{
-    const char *prog = argc > 0 ? argv[0] : "fannkuch_redux";
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s <n>   (integer %ld..%ld)\n", prog, lo, hi);
-        exit(2);
-    }
-    char *end = NULL;
-    errno = 0;
-    long value = strtol(argv[1], &end, 10);
-    if (end == argv[1] || *end != '\0' || errno == ERANGE) {
-        fprintf(stderr, "%s: n must be an integer, got '%s'\n", prog, argv[1]);
-        exit(2);
-    }
-    if (value < lo || value > hi) {
-        fprintf(stderr, "%s: n must be in %ld..%ld, got %ld\n", prog, lo, hi, value);
-        exit(2);
-    }
-    return value;
-}
 
 /* Number of prefix reversals needed until the first element is 0.
  * `start` is not modified. */
@@ -69,7 +49,7 @@ static int count_flips(const int *start, int n)
 
 int main(int argc, char **argv)
 {
-    int n = (int)parse_size(argc, argv, N_MIN, N_MAX);
+    int n = (int)parse_size(argc, argv, "n", N_MIN, N_MAX);
 
     int perm[N_MAX];
     int rotations_left[N_MAX]; /* index k: prefix of length k+1 */

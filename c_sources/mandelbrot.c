@@ -19,36 +19,16 @@
  *     if ((zr * zr) + (zi * zi)) > 4.0: the point escaped (bit 0), stop
  *   a point that never escaped is in the set (bit 1)
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "size_arg.h"
 
 #define N_MIN 1L
 #define N_MAX 20000L
 #define MAX_ITERATIONS 50
 #define ESCAPE_RADIUS_SQUARED 4.0
-
-static long parse_size(int argc, char **argv, long lo, long hi)
-{
-    const char *prog = argc > 0 ? argv[0] : "mandelbrot";
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s <N>   (integer %ld..%ld)\n", prog, lo, hi);
-        exit(2);
-    }
-    char *end = NULL;
-    errno = 0;
-    long value = strtol(argv[1], &end, 10);
-    if (end == argv[1] || *end != '\0' || errno == ERANGE) {
-        fprintf(stderr, "%s: N must be an integer, got '%s'\n", prog, argv[1]);
-        exit(2);
-    }
-    if (value < lo || value > hi) {
-        fprintf(stderr, "%s: N must be in %ld..%ld, got %ld\n", prog, lo, hi, value);
-        exit(2);
-    }
-    return value;
-}
 
 static int in_set(double cr, double ci)
 {
@@ -66,7 +46,7 @@ static int in_set(double cr, double ci)
 
 int main(int argc, char **argv)
 {
-    int n = (int)parse_size(argc, argv, N_MIN, N_MAX);
+    int n = (int)parse_size(argc, argv, "N", N_MIN, N_MAX);
     size_t row_bytes = ((size_t)n + 7) / 8;
 
     unsigned char *row = malloc(row_bytes);

@@ -22,10 +22,11 @@
  *               for each j > i ascending: e -= (mi * mj) / sqrt(d2)
  *   momentum: p = sum over i ascending of (v * m); v_sun = -p / SOLAR_MASS
  */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "size_arg.h"
 
 #define STEPS_MIN 0L
 #define STEPS_MAX 1000000000L
@@ -64,27 +65,6 @@ static struct body bodies[NBODIES] = {
      2.68067772490389322e-03 * DAYS_PER_YEAR, 1.62824170038242295e-03 * DAYS_PER_YEAR,
      -9.51592254519715870e-05 * DAYS_PER_YEAR, 5.15138902046611451e-05 * SOLAR_MASS},
 };
-
-static long parse_size(int argc, char **argv, long lo, long hi)
-{
-    const char *prog = argc > 0 ? argv[0] : "nbody";
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s <steps>   (integer %ld..%ld)\n", prog, lo, hi);
-        exit(2);
-    }
-    char *end = NULL;
-    errno = 0;
-    long value = strtol(argv[1], &end, 10);
-    if (end == argv[1] || *end != '\0' || errno == ERANGE) {
-        fprintf(stderr, "%s: steps must be an integer, got '%s'\n", prog, argv[1]);
-        exit(2);
-    }
-    if (value < lo || value > hi) {
-        fprintf(stderr, "%s: steps must be in %ld..%ld, got %ld\n", prog, lo, hi, value);
-        exit(2);
-    }
-    return value;
-}
 
 static void offset_momentum(struct body *b)
 {
@@ -142,7 +122,7 @@ static void advance(struct body *b, double dt)
 
 int main(int argc, char **argv)
 {
-    long steps = parse_size(argc, argv, STEPS_MIN, STEPS_MAX);
+    long steps = parse_size(argc, argv, "steps", STEPS_MIN, STEPS_MAX);
 
     offset_momentum(bodies);
     printf("%.9f\n", energy(bodies));

@@ -40,9 +40,16 @@ def source_path(benchmark: str) -> Path:
     return Path(str(resources.files("c_sources").joinpath(BENCHMARKS[benchmark].source)))
 
 
+def _headers() -> bytes:
+    """The shared headers every program may include: part of every cache key."""
+    folder = resources.files("c_sources")
+    return b"".join(folder.joinpath(name).read_bytes()
+                    for name in sorted(e.name for e in folder.iterdir() if e.name.endswith(".h")))
+
+
 def artifact_for(benchmark: str, target: str, flags: toolchain.BuildFlags) -> Artifact:
     """Where the artifact for these inputs lives (it may not be built yet)."""
-    source = source_path(benchmark).read_bytes()
+    source = source_path(benchmark).read_bytes() + _headers()
     target_flags = flags.for_target(target)
     digest = hashlib.sha256()
     for part in (source, "\0".join(target_flags).encode(), toolchain.zig_version().encode()):

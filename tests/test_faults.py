@@ -40,15 +40,25 @@ def fault_builds(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, st
     return builds
 
 
+def nbody_job(artifact: Path, tmp_path: Path, mode: str = "cold", timeout_s: float = 30.0,
+              **options: Any) -> Job:
+    """A job that runs ``artifact`` as if it were nbody 1000 (its reference is the check)."""
+    return Job(benchmark="nbody", artifact=str(artifact), argv=["nbody", "1000"],
+               data_dir=str(tmp_path), guest_dir=GUEST_DIR, mode=mode, timeout_s=timeout_s,
+               stdout_path="", stderr_path="", options=options)
+
+
+def prepare(worker: Worker, runtime: str, job: Job) -> dict[str, Any]:
+    return worker.request({"op": "prepare", "runtime": runtime, "job": asdict(job),
+                           "expected": asdict(NBODY_1000)}, 120)
+
+
 def invoke_once(runtime: str, artifact: Path, tmp_path: Path, mode: str = "cold",
                 timeout_s: float = 30.0, **options: Any) -> dict[str, Any]:
-    job = Job(benchmark="nbody", artifact=str(artifact), argv=["nbody", "1000"],
-              data_dir=str(tmp_path), guest_dir=GUEST_DIR, mode=mode, timeout_s=timeout_s,
-              stdout_path="", stderr_path="", options=options)
+    """Prepare a real worker and invoke twice: the worker must survive a failed sample."""
     worker = Worker(tmp_path / "worker.log")
     try:
-        reply = worker.request({"op": "prepare", "runtime": runtime, "job": asdict(job),
-                                "expected": asdict(NBODY_1000)}, 120)
+        reply = prepare(worker, runtime, nbody_job(artifact, tmp_path, mode, timeout_s, **options))
         assert reply["ok"], reply
         first = worker.request({"op": "invoke"}, timeout_s + 30)
         second = worker.request({"op": "invoke"}, timeout_s + 30)
@@ -56,6 +66,17 @@ def invoke_once(runtime: str, artifact: Path, tmp_path: Path, mode: str = "cold"
         worker.close()
     assert first["ok"] == second["ok"], "the worker must behave the same after a failed sample"
     return first
+
+
+def prepare_broken_wasm(runtime: str, tmp_path: Path) -> dict[str, Any]:
+    """What a worker answers when asked to prepare a module that is not valid WebAssembly."""
+    broken = tmp_path / "broken.wasm"
+    broken.write_bytes(b"\0asm\x01\0\0\0garbage")
+    worker = Worker(tmp_path / "worker.log")
+    try:
+        return prepare(worker, runtime, nbody_job(broken, tmp_path, timeout_s=10))
+    finally:
+        worker.close()
 
 
 CASES = [("native", "cold"), ("wasmtime", "cold"), ("wasmtime", "warm")]
@@ -104,17 +125,7 @@ def test_wasm_memory_cap_makes_malloc_fail(fault_builds, tmp_path, mode):
 
 
 def test_broken_wasm_fails_every_sample_with_reason(tmp_path):
-    broken = tmp_path / "broken.wasm"
-    broken.write_bytes(b"\0asm\x01\0\0\0garbage")
-    job = Job(benchmark="nbody", artifact=str(broken), argv=["nbody", "1000"],
-              data_dir=str(tmp_path), guest_dir=GUEST_DIR, mode="cold", timeout_s=10,
-              stdout_path="", stderr_path="")
-    worker = Worker(tmp_path / "worker.log")
-    try:
-        reply = worker.request({"op": "prepare", "runtime": "wasmtime", "job": asdict(job),
-                                "expected": asdict(NBODY_1000)}, 60)
-    finally:
-        worker.close()
+    reply = prepare_broken_wasm("wasmtime", tmp_path)
     assert not reply["ok"]
     assert "WasmtimeError" in reply["error"] or "failed" in reply["error"]
 

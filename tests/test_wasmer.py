@@ -4,16 +4,12 @@ CPython >= 3.11 for wasmer-sdk and under <= 3.10 for wasmer 1.1.0 + Cranelift)."
 from __future__ import annotations
 
 import sys
-from dataclasses import asdict
 
 import pytest
 from conftest import run_plan, samples
-from test_faults import NBODY_1000, fault_builds, invoke_once  # noqa: F401  (fixture by name)
+from test_faults import fault_builds, invoke_once, prepare_broken_wasm  # noqa: F401  (fixture by name)
 
 from engine import benchmarks, runtimes
-from engine.benchmarks import GUEST_DIR
-from engine.runtimes.base import Job
-from engine.worker_client import Worker
 
 SMALL = {"nbody": 1000, "fannkuch-redux": 7, "mandelbrot": 64, "binary-trees": 6}
 SDK = sys.version_info >= (3, 11)
@@ -55,17 +51,7 @@ def test_nonzero_exit_reports_code(fault_builds, tmp_path, mode):  # noqa: F811
 
 
 def test_broken_wasm_fails_to_prepare_with_reason(tmp_path):
-    broken = tmp_path / "broken.wasm"
-    broken.write_bytes(b"\0asm\x01\0\0\0garbage")
-    job = Job(benchmark="nbody", artifact=str(broken), argv=["nbody", "1000"],
-              data_dir=str(tmp_path), guest_dir=GUEST_DIR, mode="cold", timeout_s=10,
-              stdout_path="", stderr_path="")
-    worker = Worker(tmp_path / "worker.log")
-    try:
-        reply = worker.request({"op": "prepare", "runtime": "wasmer", "job": asdict(job),
-                                "expected": asdict(NBODY_1000)}, 60)
-    finally:
-        worker.close()
+    reply = prepare_broken_wasm("wasmer", tmp_path)
     assert not reply["ok"]
     assert "garbage" in reply["error"] or "end-of-file" in reply["error"] \
         or "not a valid WebAssembly module" in reply["error"]
