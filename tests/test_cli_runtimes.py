@@ -64,6 +64,12 @@ def test_doctor_lists_every_runtime_and_missing_clis_with_a_hint(tmp_path, monke
     assert rows["wasmtime-cli"]["ok"] and rows["wasmtime-cli"]["version"].startswith("wasmtime")
 
 
+def forget_config() -> None:
+    """runtimes.toml is read once per process: make this process read it again."""
+    cli.configured.cache_clear()
+    cli.runtime_class.cache_clear()
+
+
 def test_user_templates_from_the_config_file(tmp_path, monkeypatch):
     monkeypatch.setenv("FAASBENCH_CONFIG_DIR", str(tmp_path))
     (tmp_path / "runtimes.toml").write_text(
@@ -71,7 +77,7 @@ def test_user_templates_from_the_config_file(tmp_path, monkeypatch):
         'command = "wasmtime run -C cache=n --dir {host_dir}::{guest_dir} {module} {args}"\n'
         '[runtimes.wasmedge]\npath = "/opt/wasmedge/bin/wasmedge"\n'
         '[runtimes.typo]\ncommand = "x {modul} {args}"\n')
-    cli.runtime_class.cache_clear()
+    forget_config()
     try:
         assert {"my-wasmtime", "typo"} <= set(runtimes.names())
         assert runtimes.probe("my-wasmtime").ok
@@ -81,7 +87,7 @@ def test_user_templates_from_the_config_file(tmp_path, monkeypatch):
         rows = samples(run_plan(["my-wasmtime"], ["cat-sync"], iterations=1))
         assert rows and all(r.ok for r in rows)
     finally:
-        cli.runtime_class.cache_clear()
+        forget_config()
 
 
 def test_broken_config_file_is_a_reason_not_a_crash(tmp_path, monkeypatch):

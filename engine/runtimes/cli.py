@@ -158,9 +158,15 @@ def _env() -> dict[str, str]:
 
 
 @cache
+def configured() -> tuple[dict[str, Template], dict[str, str]]:
+    """runtimes.toml, read once per process (the registry asks on every lookup)."""
+    return load()
+
+
+@cache
 def runtime_class(name: str) -> type[CliRuntime]:
     """The runtime class for template ``name`` (built-in, user-defined or rejected)."""
-    templates, errors = load()
+    templates, errors = configured()
     template = templates.get(name) or Template(name, "false", "")
     return type(f"CliRuntime_{name}", (CliRuntime,),
                 {"name": name, "template": template, "rejected": errors.get(name, ""),
@@ -169,7 +175,7 @@ def runtime_class(name: str) -> type[CliRuntime]:
 
 def user_runtime_names() -> list[str]:
     """Names the user's runtimes.toml adds (rejected entries too, so doctor shows why)."""
-    templates, errors = load()
+    templates, errors = configured()
     return [n for n in (*templates, *errors) if n not in BUILTIN]
 
 

@@ -102,8 +102,6 @@ class EmbeddedRuntime(Runtime):
         inv.exit_code = report["exit_code"]
         inv.error = report["error"] or inv.error
         inv.fuel = report["fuel"]
-        # The child's own high-water mark: wait4's figure would include the worker's (vfork).
-        inv.peak_rss_bytes = report["peak_rss_bytes"]
         inv.guest_memory_bytes = report["guest_memory_bytes"]
         stamps = report["stamps"]
         inv.phases_ns = {
@@ -137,7 +135,6 @@ def _cold_main(runtime_name: str, job_file: str) -> None:
     done_ns = time.perf_counter_ns()
     error = inv.error
     report = {"exit_code": inv.exit_code, "error": error, "fuel": inv.fuel,
-              "peak_rss_bytes": peak_rss(),
               "guest_memory_bytes": inv.guest_memory_bytes, "phases_ns": inv.phases_ns,
               "stamps": {"main": main_ns, "loaded": loaded_ns, "done": done_ns}}
     sys.stdout.write(json.dumps(report))
