@@ -48,6 +48,8 @@ case "${1:-}" in
         trap '.ci/dockerd.sh stop >/dev/null 2>&1 || true' EXIT
         export DOCKER_HOST=$docker_host
         py39=$(.ci/python39.sh "$here/.venv39")
+        say "ruff check"
+        .venv/bin/ruff check .
         say "tests under $(.venv/bin/python -V) (Docker engine: $DOCKER_HOST)"
         .venv/bin/python -m pytest -q -p no:cacheprovider tests
         say "wasmer tests under $("$py39" -V) (legacy wasmer + Cranelift)"

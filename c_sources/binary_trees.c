@@ -2,7 +2,7 @@
  * malloc().  Measures the allocator (malloc/free of small blocks), pointer
  * chasing and recursion.
  *
- * Usage: binary_trees <n>    (0 .. 30; max_depth = max(min_depth + 2, n))
+ * Usage: binary_trees <n>    (4 .. 24; max_depth = max(min_depth + 2, n))
  * Output (check = number of nodes in a tree):
  *   "stretch tree of depth <max_depth+1>\t check: <check>\n"
  *   for d = min_depth; d <= max_depth; d += 2:
@@ -16,8 +16,8 @@
 
 #include "size_arg.h"
 
-#define N_MIN 0L
-#define N_MAX 30L
+#define N_MIN 4L
+#define N_MAX 24L
 #define MIN_DEPTH 4
 
 struct node {

@@ -3,7 +3,7 @@
  * after.  Measures scalar double-precision floating-point throughput
  * (mul/add/div/sqrt) with a tiny working set.
  *
- * Usage: nbody <steps>        (0 .. 1000000000)
+ * Usage: nbody <steps>        (1 .. 500000000)
  * Output: energy before, energy after, each "%.9f\n".
  * Exit codes: 0 ok, 1 write error, 2 usage error.
  *
@@ -28,8 +28,8 @@
 
 #include "size_arg.h"
 
-#define STEPS_MIN 0L
-#define STEPS_MAX 1000000000L
+#define STEPS_MIN 1L
+#define STEPS_MAX 500000000L
 #define NBODIES 5
 
 #define PI 3.141592653589793

@@ -25,6 +25,7 @@ RUN_LABEL = "faasbench.run"
 GUEST_BIN_DIR = "/faasbench"
 LAUNCHER_GUEST = "/.faasbench-launcher"
 BASE_REPOSITORY = "faasbench/debian-base"
+DEBIAN_MIRROR = "http://deb.debian.org/debian"
 STRIPPED = ("usr/share/doc", "usr/share/locale", "usr/share/man", "usr/share/info",
             "var/lib/apt/lists", "var/cache/apt", "var/cache/debconf")
 """What ``docker-base`` removes from the debootstrap tree: nothing a static binary needs."""

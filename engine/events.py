@@ -2,7 +2,8 @@
 
 Every consumer (CLI, dashboard, results file, remote) sees the same stream. The JSON
 form of an event is its fields plus ``"event": "<snake_case name>"``; a results file
-is those lines, so a run can be replayed from its file.
+is those lines, so a run can be replayed from its file. Events of one cell derive from
+``CellEvent`` and carry its identity, stamped from ``plan.Cell.identity``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Optional, Union
+from typing import Any, ClassVar, Optional
 
 
 def _snake(name: str) -> str:
@@ -37,11 +38,10 @@ class Event:
 
 @dataclass(frozen=True)
 class RunPlanned(Event):
-    """First event of a run: what will run, and on what machine (the environment record)."""
+    """First event of a run: the plan as run (``Plan.to_dict``) and the machine it runs on."""
 
     run_id: str
-    cells: list[dict[str, Any]]
-    settings: dict[str, Any]
+    plan: dict[str, Any]
     environment: dict[str, Any]
 
 
@@ -60,34 +60,36 @@ class ArtifactBuilt(Event):
 
 
 @dataclass(frozen=True)
-class CellStarted(Event):
-    """A runtime x benchmark x mode cell begins; ``reference`` says what outputs are checked
-    against."""
+class CellEvent(Event):
+    """An event of one cell: runtime x benchmark (at a size) x mode."""
 
     cell_id: str
     runtime: str
-    runtime_version: str
     benchmark: str
     size: int
     mode: str
-    iterations: int
-    warmup: int
-    artifact: str
-    artifact_bytes: int
-    reference: str
-    footprint_bytes: Optional[int] = None
 
 
 @dataclass(frozen=True)
-class SampleRecorded(Event):
+class CellStarted(CellEvent):
+    """The cell is prepared and its iterations begin; ``reference`` says what outputs are
+    checked against, ``note`` how this runtime's mode differs from its name, if it does."""
+
+    runtime_version: str
+    iterations: int
+    warmup: int
+    artifact: str
+    artifact_bytes: Optional[int]
+    reference: str
+    footprint_bytes: Optional[int] = None
+    note: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class SampleRecorded(CellEvent):
     """One iteration: a flat row of measurements; ``ok`` means the output matched the reference."""
 
-    cell_id: str
-    runtime: str
     runtime_version: str
-    benchmark: str
-    size: int
-    mode: str
     iteration: int
     warmup: bool
     wall_ns: int
@@ -102,21 +104,21 @@ class SampleRecorded(Event):
 
 
 @dataclass(frozen=True)
-class CellFinished(Event):
-    """A cell ended; ``summary`` covers measured (non-warmup) ok samples' wall times."""
+class CellFinished(CellEvent):
+    """A cell ended; ``summary`` covers its measured (non-warmup) ok samples' wall times.
 
-    cell_id: str
-    runtime: str
-    benchmark: str
-    size: int
-    mode: str
+    ``error`` says why a cell stopped short (it could not be prepared), ``cancelled`` that
+    the user stopped it.
+    """
+
     summary: dict[str, Any]
     cancelled: bool = False
+    error: Optional[str] = None
 
 
 @dataclass(frozen=True)
 class RunError(Event):
-    """Something the user must know: an unavailable runtime, a failed build, a lost worker."""
+    """Something the user must know: an unavailable runtime, a failed build, a failed cell."""
 
     message: str
     runtime: Optional[str] = None
@@ -126,7 +128,7 @@ class RunError(Event):
 
 @dataclass(frozen=True)
 class RunFinished(Event):
-    """Last event of a run, also written when the run was cancelled."""
+    """Last event of a run, also written when the run was cancelled; counts as ``Tally``."""
 
     run_id: str
     ok_samples: int
@@ -135,8 +137,6 @@ class RunFinished(Event):
     seconds: float
 
 
-AnyEvent = Union[RunPlanned, ArtifactBuilt, CellStarted, SampleRecorded, CellFinished, RunError,
-                 RunFinished]
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.name: cls
     for cls in (RunPlanned, ArtifactBuilt, CellStarted, SampleRecorded, CellFinished, RunError,
@@ -150,3 +150,19 @@ def from_dict(data: dict[str, Any]) -> Event:
     cls = EVENT_TYPES[payload.pop("event")]
     known = {f.name for f in dataclasses.fields(cls)}
     return cls(**{k: v for k, v in payload.items() if k in known})
+
+
+@dataclass
+class Tally:
+    """The one count of samples: measured ones only; warm-ups are recorded but never counted."""
+
+    ok: int = 0
+    failed: int = 0
+
+    def add(self, sample: SampleRecorded) -> None:
+        if sample.warmup:
+            return
+        if sample.ok:
+            self.ok += 1
+        else:
+            self.failed += 1

@@ -1,29 +1,33 @@
-"""What a run will do: validated cells (runtime x benchmark x mode) and the settings they share.
+"""What a run will do: cells (runtime x benchmark x mode, each with its size and iterations) and
+the settings they share, as plain data that goes to JSON and back unchanged.
 
-All user input is checked here, before anything runs, so a typo costs a one-line error
-naming the valid choices rather than a half-finished run.
+All user input is checked here, before anything runs, so a typo costs a one-line error naming
+the valid choices rather than a half-finished run. ``make_plan`` (the CLI's flags, the setup
+screen) and ``Plan.from_json`` (``faasbench run --plan``, the dashboard's child run) check the
+same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Optional
+from typing import Any, Optional, Union
+
+import dacite
 
 from . import benchmarks, runtimes
-from .toolchain import OPT_LEVELS, BuildFlags
+from .options import (
+    DEFAULT_MODES,
+    MODES,
+    PlanError,
+    RunOptions,
+    check_count,
+    default_warmup,
+)
+from .toolchain import NATIVE_CPUS, OPT_LEVELS, BuildFlags
 
-MODES = ("cold", "warm")
-MAX_ITERATIONS = 100_000
-DEFAULT_TIMEOUT_S = 300.0
-DEFAULT_WASM_MEMORY = 2 << 30
-DEFAULT_CONTAINER_MEMORY = 2 << 30
-"""Fits binary-trees at the paper size (depth 21) with room to spare."""
-DEFAULT_PIDS_LIMIT = 64
-
-
-class PlanError(ValueError):
-    """Bad user input; the message says what is wrong and what is valid."""
+__all__ = ["Cell", "Plan", "PlanError", "Settings", "make_plan", "parse_sizes"]
 
 
 @dataclass(frozen=True)
@@ -41,31 +45,85 @@ class Cell:
     def cell_id(self) -> str:
         return f"{self.runtime}/{self.benchmark}/{self.mode}"
 
+    def identity(self) -> dict[str, Any]:
+        """The fields every event of this cell carries (``events.CellEvent``)."""
+        return {"cell_id": self.cell_id, "runtime": self.runtime, "benchmark": self.benchmark,
+                "size": self.size, "mode": self.mode}
+
 
 @dataclass(frozen=True)
 class Settings:
-    """Knobs shared by every cell; all of them are recorded with the results."""
+    """What every cell shares; recorded with the results."""
 
     preset: str = "quick"
+    """The preset the sizes and iterations started from (cells may override them)."""
     flags: BuildFlags = field(default_factory=BuildFlags)
-    fuel: bool = False
-    timeout_s: float = DEFAULT_TIMEOUT_S
-    wasm_memory_bytes: int = DEFAULT_WASM_MEMORY
-    docker_base: Optional[str] = None
-    """Base image for Docker (must exist locally); None means FROM scratch."""
-    container_memory_bytes: int = DEFAULT_CONTAINER_MEMORY
-    pids_limit: int = DEFAULT_PIDS_LIMIT
-
-    def describe(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["flags"] = self.flags.describe()
-        return data
+    options: RunOptions = field(default_factory=RunOptions)
 
 
 @dataclass(frozen=True)
 class Plan:
     cells: tuple[Cell, ...]
-    settings: Settings
+    settings: Settings = field(default_factory=Settings)
+    origin: str = "run"
+    """Why this plan exists: "run", or "re-run of <cell id>" for the dashboard's re-runs."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], check: bool = True) -> Plan:
+        """A plan from its JSON form, checked exactly like ``make_plan`` checks its input
+        (``check=False`` only reads it: a recorded plan may name runtimes not known here)."""
+        try:
+            plan = dacite.from_dict(cls, dict(data), dacite.Config(cast=[tuple], strict=True))
+        except (dacite.DaciteError, TypeError, ValueError) as exc:
+            raise PlanError(f"not a valid plan: {exc}") from None
+        if check:
+            plan.check()
+        return plan
+
+    @classmethod
+    def from_json(cls, text: str) -> Plan:
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise PlanError(f"the plan is not JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise PlanError("the plan must be a JSON object with cells and settings")
+        return cls.from_dict(data)
+
+    def check(self) -> None:
+        """Raise PlanError for the first thing that cannot run as asked."""
+        settings = self.settings
+        if settings.preset not in benchmarks.PRESETS:
+            raise PlanError(f"unknown preset {settings.preset!r}; valid: "
+                            f"{', '.join(benchmarks.PRESETS)}")
+        if settings.flags.opt_level not in OPT_LEVELS:
+            raise PlanError(f"unknown optimisation level {settings.flags.opt_level!r}; valid: "
+                            f"{', '.join(OPT_LEVELS)}")
+        if settings.flags.native_cpu not in NATIVE_CPUS:
+            raise PlanError("native CPU must be 'native' (host CPU) or 'baseline' (portable)")
+        settings.options.check()
+        if not self.cells:
+            raise PlanError("the plan has no cells")
+        known_runtimes = runtimes.names()
+        seen: set[str] = set()
+        for cell in self.cells:
+            _pick("runtime", [cell.runtime], known_runtimes)
+            _pick("mode", [cell.mode], MODES)
+            try:
+                benchmarks.get(cell.benchmark).check_size(cell.size)
+            except ValueError as exc:
+                raise PlanError(str(exc)) from None
+            check_count(cell.iterations)
+            check_count(cell.warmup, "warmup", low=0)
+            if cell.cell_id in seen:
+                raise PlanError(f"cell {cell.cell_id} appears twice in the plan")
+            seen.add(cell.cell_id)
 
 
 def _pick(kind: str, names: Sequence[str], valid: Sequence[str]) -> list[str]:
@@ -100,57 +158,33 @@ def parse_sizes(items: Sequence[str], chosen: Sequence[str]) -> dict[str, int]:
     return sizes
 
 
-def check_iterations(value: int, what: str = "iterations") -> int:
-    if not 1 <= value <= MAX_ITERATIONS:
-        raise PlanError(f"{what} must be between 1 and {MAX_ITERATIONS}, got {value}")
-    return value
-
-
 def make_plan(runtime_names: Sequence[str], benchmark_names: Sequence[str], *,
-              preset: str = "quick", iterations: Optional[int] = None,
-              modes: Sequence[str] = ("cold",), sizes: Optional[dict[str, int]] = None,
-              warmup: Optional[int] = None, opt_level: str = "O2", native_cpu: str = "native",
-              fuel: bool = False, timeout_s: float = DEFAULT_TIMEOUT_S,
-              wasm_memory_bytes: int = DEFAULT_WASM_MEMORY, docker_base: Optional[str] = None,
-              container_memory_bytes: int = DEFAULT_CONTAINER_MEMORY,
-              pids_limit: int = DEFAULT_PIDS_LIMIT) -> Plan:
-    """Validate everything and lay out the cells in the order they will run."""
+              preset: str = "quick", iterations: Union[int, Mapping[str, int], None] = None,
+              modes: Sequence[str] = DEFAULT_MODES, sizes: Optional[Mapping[str, int]] = None,
+              warmup: Optional[int] = None, flags: Optional[BuildFlags] = None,
+              options: Optional[RunOptions] = None, origin: str = "run") -> Plan:
+    """Lay out the cells in the order they will run, then check everything.
+
+    ``iterations`` is one count for every cell or a count per benchmark; missing counts and
+    sizes come from the preset.
+    """
     if preset not in benchmarks.PRESETS:
         raise PlanError(f"unknown preset {preset!r}; valid: {', '.join(benchmarks.PRESETS)}")
-    if opt_level not in OPT_LEVELS:
-        raise PlanError(f"unknown optimisation level {opt_level!r}; valid: {', '.join(OPT_LEVELS)}")
-    if native_cpu not in ("native", "baseline"):
-        raise PlanError("native CPU must be 'native' (host CPU) or 'baseline' (portable)")
-    if not 0 < timeout_s <= 86_400:
-        raise PlanError(f"timeout must be between 0 and 86400 seconds, got {timeout_s}")
-    if not 1 << 20 <= wasm_memory_bytes <= 4 << 30:
-        raise PlanError("wasm memory limit must be between 1 MiB and 4 GiB")
-    if not 6 << 20 <= container_memory_bytes <= 1 << 40:
-        raise PlanError("container memory limit must be between 6 MiB (Docker's minimum) and 1 TiB")
-    if not 8 <= pids_limit <= 1_000_000:
-        raise PlanError(f"pids limit must be between 8 and 1000000, got {pids_limit}")
-    if docker_base is not None and (not docker_base or any(c.isspace() for c in docker_base)):
-        raise PlanError(f"--docker-base {docker_base!r} is not an image name (e.g. ubuntu:20.04)")
     chosen_runtimes = _pick("runtime", runtime_names, runtimes.names())
     chosen_benchmarks = _pick("benchmark", benchmark_names, list(benchmarks.BENCHMARKS))
     chosen_modes = _pick("mode", modes, MODES)
-    count = check_iterations(iterations if iterations is not None
-                             else benchmarks.PRESET_ITERATIONS[preset])
-    overrides = sizes or {}
-    cells = []
-    for bench_name in chosen_benchmarks:
-        bench = benchmarks.BENCHMARKS[bench_name]
-        size = overrides.get(bench_name, bench.presets[preset])
-        try:
-            bench.check_size(size)
-        except ValueError as exc:
-            raise PlanError(str(exc)) from None
-        for mode in chosen_modes:
-            warm_up = warmup if warmup is not None else (1 if mode == "warm" else 0)
-            if not 0 <= warm_up <= MAX_ITERATIONS:
-                raise PlanError(f"warmup must be between 0 and {MAX_ITERATIONS}, got {warm_up}")
-            cells.extend(Cell(rt, bench_name, size, mode, count, warm_up)
-                         for rt in chosen_runtimes)
-    settings = Settings(preset, BuildFlags(opt_level, native_cpu), fuel, timeout_s,
-                        wasm_memory_bytes, docker_base, container_memory_bytes, pids_limit)
-    return Plan(tuple(cells), settings)
+
+    def count_for(bench_name: str) -> int:
+        count = iterations.get(bench_name) if isinstance(iterations, Mapping) else iterations
+        return count if count is not None else benchmarks.PRESET_ITERATIONS[preset]
+
+    cells = [Cell(rt, bench_name,
+                  (sizes or {}).get(bench_name, benchmarks.BENCHMARKS[bench_name].presets[preset]),
+                  mode, count_for(bench_name),
+                  warmup if warmup is not None else default_warmup(mode))
+             for bench_name in chosen_benchmarks for mode in chosen_modes
+             for rt in chosen_runtimes]
+    plan = Plan(tuple(cells), Settings(preset, flags or BuildFlags(), options or RunOptions()),
+                origin)
+    plan.check()
+    return plan

@@ -12,6 +12,8 @@ import statistics
 from collections.abc import Iterable, Sequence
 from typing import Any, Optional
 
+from .events import SampleRecorded, Tally
+
 
 def percentile(sorted_values: Sequence[float], q: float) -> float:
     """The q-th percentile (0..100) of already sorted values, Hyndman-Fan definition 7."""
@@ -47,3 +49,15 @@ def ratio(value: Optional[float], baseline: Optional[float]) -> Optional[float]:
     if value is None or not baseline:
         return None
     return value / baseline
+
+
+def cell_summary(samples: Sequence[SampleRecorded]) -> dict[str, Any]:
+    """Statistics over a cell's measured ok samples' wall times (ns), with the ``Tally``
+    counts and the largest peak RSS."""
+    tally = Tally()
+    for sample in samples:
+        tally.add(sample)
+    ok = [s for s in samples if s.ok and not s.warmup]
+    rss = [s.peak_rss_bytes for s in ok if s.peak_rss_bytes is not None]
+    return {**summarize(s.wall_ns for s in ok), "ok": tally.ok, "failed": tally.failed,
+            "peak_rss_bytes_max": max(rss) if rss else None}

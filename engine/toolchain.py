@@ -8,12 +8,13 @@ The native build targets the host CPU by default, as Cranelift and V8 do for was
 from __future__ import annotations
 
 import functools
-import platform
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from .files import atomic_path
+
 OPT_LEVELS = ("O0", "O1", "O2", "O3", "Os", "Oz")
+NATIVE_CPUS = ("native", "baseline")
 WASM_STACK_BYTES = 1 << 20
 """zig's default wasm stack is 16 MiB (257 initial pages); 1 MiB is ample for these programs."""
 
@@ -39,6 +40,8 @@ def zig_path() -> Path:
 @functools.lru_cache(maxsize=1)
 def zig_version() -> str:
     """The toolchain version, part of every artifact's cache key and every result."""
+    import subprocess  # here and below: parsing the command line must not pay for it
+
     try:
         out = subprocess.run([str(zig_path()), "version"], capture_output=True, text=True,
                              timeout=60, check=True)
@@ -49,6 +52,8 @@ def zig_version() -> str:
 
 def native_target() -> str:
     """The static musl target for this host's architecture."""
+    import platform
+
     machine = platform.machine().lower()
     arch = {"amd64": "x86_64", "arm64": "aarch64"}.get(machine, machine)
     if arch not in ("x86_64", "aarch64"):
@@ -85,10 +90,11 @@ class BuildFlags:
 
 def compile_c(source: Path, output: Path, flags: list[str]) -> None:
     """Run ``zig cc``; its diagnostics become the error message on failure."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(output.name + ".tmp")
-    cmd = [str(zig_path()), "cc", *flags, "-o", str(tmp), str(source)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise ToolchainError(f"zig cc failed for {source.name}: {proc.stderr.strip()[-2000:]}")
-    tmp.replace(output)
+    import subprocess
+
+    with atomic_path(output) as tmp:
+        cmd = [str(zig_path()), "cc", *flags, "-o", str(tmp), str(source)]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise ToolchainError(f"zig cc failed for {source.name}: "
+                                 f"{proc.stderr.strip()[-2000:]}")

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Optional
 
-from . import paths, references
+from . import datafiles, paths, references
+from .benchmarks import BENCHMARKS
+from .files import write_atomic
+from .protocol import ReferenceSpec
+from .runtimes.process import spawn_and_wait
 
 TEXT_LIMIT = 64 * 1024
 """Outputs up to this size keep their text, so a mismatch can name the first differing line."""
@@ -68,23 +73,45 @@ def _reference_version() -> str:
     return hashlib.sha256(Path(references.__file__).read_bytes()).hexdigest()[:12]
 
 
-def reference_for(benchmark: str, size: int, data_file: Optional[Path],
-                  run_native: Callable[[], bytes], native_key: str) -> Expected:
-    """The expected output for this benchmark and size, computed once and cached."""
-    python_ok = size <= references.PYTHON_REFERENCE_LIMITS[benchmark]
-    key = f"{benchmark}-{size}-" + (f"py{_reference_version()}" if python_ok
-                                    else f"native{native_key}")
+def _native_output(spec: ReferenceSpec, timeout_s: float) -> bytes:
+    """What the native build prints for this size: the reference above the Python limits."""
+    if spec.native_artifact is None:
+        raise RuntimeError(f"size {spec.size} of {spec.benchmark} needs the native build as its "
+                           "reference, and none was built")
+    bench = BENCHMARKS[spec.benchmark]
+    host_dir = str(datafiles.benchmark_dir(spec.benchmark, spec.size))
+    with tempfile.TemporaryDirectory() as tmp:
+        out, err = f"{tmp}/out", f"{tmp}/err"
+        result = spawn_and_wait(spec.native_artifact,
+                                [spec.benchmark, *bench.guest_args(spec.size, host_dir)],
+                                stdout_path=out, stderr_path=err, timeout_s=timeout_s)
+        if result.failure():
+            raise RuntimeError(f"reference run of the native build failed: {result.failure()}")
+        return Path(out).read_bytes()
+
+
+def reference_for(spec: ReferenceSpec, timeout_s: float) -> Expected:
+    """The expected output for this benchmark and size, computed once and cached on disk.
+
+    The worker calls this while preparing a cell, so a cancel reaches a long computation.
+    """
+    limit = references.PYTHON_REFERENCE_LIMITS[spec.benchmark]
+    python_ok = spec.size <= limit
+    key = f"{spec.benchmark}-{spec.size}-" + (f"py{_reference_version()}" if python_ok
+                                              else f"native{spec.native_key}")
     cache = paths.cache_dir() / "references" / f"{key}.json"
     if cache.exists():
         return Expected(**json.loads(cache.read_text()))
+    datafiles.ensure_input(spec.benchmark, spec.size)
     if python_ok:
-        expected = expected_from_bytes(references.expected_output(benchmark, size, data_file),
-                                       "python reference implementation")
+        expected = expected_from_bytes(
+            references.expected_output(spec.benchmark, spec.size,
+                                       datafiles.input_file(spec.benchmark, spec.size)),
+            "python reference implementation")
     else:
         expected = expected_from_bytes(
-            run_native(),
-            f"native build {native_key} (size {size} is above the Python reference's limit "
-            f"{references.PYTHON_REFERENCE_LIMITS[benchmark]})")
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_text(json.dumps(asdict(expected)))
+            _native_output(spec, timeout_s),
+            f"native build {spec.native_key} (size {spec.size} is above the Python "
+            f"reference's limit {limit})")
+    write_atomic(cache, json.dumps(asdict(expected)))
     return expected

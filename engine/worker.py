@@ -1,29 +1,40 @@
 """The worker process: where guests run, away from the controller (and from any UI).
 
 The controller starts one worker per cell (``python -m engine.worker``), pinned to its own
-core, and talks JSON lines over its stdin/stdout. A crashing or hanging guest therefore costs
-one sample, never the run. The worker checks every output against the reference itself, so
-large outputs never cross the pipe.
+core, and speaks ``engine.protocol`` over its stdin/stdout. A crashing or hanging guest
+therefore costs one sample, never the run. The worker finds the cell's reference output
+(computing it if needed, where a cancel can reach it) and checks every output against it
+itself, so large outputs never cross the pipe.
 """
 
 from __future__ import annotations
 
 import ctypes
-import json
 import os
 import shutil
 import signal
 import sys
 import tempfile
-from dataclasses import asdict
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
-from . import runtimes
+from . import datafiles, runtimes
+from .protocol import (
+    Close,
+    Failed,
+    Invoke,
+    Measured,
+    Message,
+    Prepare,
+    Prepared,
+    decode,
+    encode,
+    one_line,
+)
 from .runtimes.base import Invocation, Job, Runtime
-from .verify import Expected, check
-
-STDERR_TAIL = 300
+from .runtimes.process import tail
+from .verify import Expected, check, reference_for
 
 
 def _die_with_parent() -> None:
@@ -35,25 +46,19 @@ def _die_with_parent() -> None:
         pass
 
 
-def _stderr_tail(path: str) -> str:
-    try:
-        text = Path(path).read_bytes()[-STDERR_TAIL:].decode(errors="replace").strip()
-    except OSError:
-        return ""
-    return " ".join(text.split())
-
-
-def judge(inv: Invocation, job: Job, expected: Expected) -> tuple[bool, Optional[str]]:
-    """A sample is ok only if the guest ran, exited 0 and printed exactly the reference."""
+def judge(inv: Invocation, job: Job, expected: Expected) -> bool:
+    """A sample is ok only if the guest ran, exited 0 and printed exactly the reference;
+    otherwise ``inv.error`` says why (with the guest's last words on stderr)."""
     if inv.error is None and inv.exit_code not in (0, None):
         inv.error = f"exit code {inv.exit_code}"
     if inv.error is None and inv.exit_code is None:
         inv.error = "no exit status"
     if inv.error is not None:
-        tail = _stderr_tail(job.stderr_path)
-        return False, f"{inv.error}: {tail}" if tail else inv.error
-    mismatch = check(Path(job.stdout_path), expected)
-    return mismatch is None, mismatch
+        last_words = tail(job.stderr_path)
+        inv.error = f"{inv.error}: {last_words}" if last_words else inv.error
+        return False
+    inv.error = check(Path(job.stdout_path), expected)
+    return inv.error is None
 
 
 class Session:
@@ -64,25 +69,27 @@ class Session:
         self.expected: Optional[Expected] = None
         self.scratch = tempfile.mkdtemp(prefix="faasbench-", dir=_scratch_root())
 
-    def prepare(self, msg: dict[str, Any]) -> dict[str, Any]:
-        job = Job(**{**msg["job"], "stdout_path": f"{self.scratch}/stdout",
-                     "stderr_path": f"{self.scratch}/stderr"})
-        self.expected = Expected(**msg["expected"])
-        self.runtime = runtimes.get(msg["runtime"])(job)
+    def prepare(self, msg: Prepare) -> Prepared:
+        job = replace(msg.job, stdout_path=f"{self.scratch}/stdout",
+                      stderr_path=f"{self.scratch}/stderr")
+        datafiles.ensure_input(job.benchmark, msg.reference.size)
+        self.expected = reference_for(msg.reference, job.options.timeout_s)
+        self.runtime = runtimes.get(msg.runtime)(job)
         self.runtime.prepare()
-        return {"ok": True, "footprint_bytes": self.runtime.footprint_bytes()}
+        return Prepared(self.runtime.footprint_bytes(), self.expected.source)
 
-    def invoke(self) -> dict[str, Any]:
+    def invoke(self) -> Measured:
         assert self.runtime is not None and self.expected is not None
-        job = self.runtime.job
         try:
             inv = self.runtime.invoke()
         except Exception as exc:  # an engine error is this sample's failure, not the worker's
-            inv = Invocation(wall_ns=0, exit_code=None, error=f"{type(exc).__name__}: {exc}")
-        ok, error = judge(inv, job, self.expected)
-        row = asdict(inv)
-        row.update(ok=ok, error=error)
-        return row
+            inv = Invocation(wall_ns=0, exit_code=None, error=one_line(exc))
+        return Measured(inv, judge(inv, self.runtime.job, self.expected))
+
+    def close(self) -> None:
+        if self.runtime is not None:
+            self.runtime.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def _scratch_root() -> Optional[str]:
@@ -90,27 +97,31 @@ def _scratch_root() -> Optional[str]:
     return "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 
 
+def _answer(session: Session, msg: Message) -> Message:
+    if isinstance(msg, Prepare):
+        return session.prepare(msg)
+    if isinstance(msg, Invoke):
+        return session.invoke()
+    return Failed(f"the worker does not take {type(msg).__name__} messages")
+
+
 def main() -> None:
     _die_with_parent()
     proto = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # stray prints from libraries must not corrupt the protocol
     session = Session()
-    for line in sys.stdin:
-        msg = json.loads(line)
-        op = msg["op"]
-        try:
-            if op == "prepare":
-                reply = session.prepare(msg)
-            elif op == "invoke":
-                reply = session.invoke()
-            else:
-                if session.runtime is not None:
-                    session.runtime.close()
-                break
-        except Exception as exc:  # reported to the controller, which decides what to do
-            reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-        proto.write(json.dumps(reply) + "\n")
-    shutil.rmtree(session.scratch, ignore_errors=True)
+    try:
+        for line in sys.stdin:
+            try:
+                msg = decode(line)
+                if isinstance(msg, Close):
+                    break
+                reply = _answer(session, msg)
+            except Exception as exc:  # reported to the controller, which decides what to do
+                reply = Failed(one_line(exc))
+            proto.write(encode(reply) + "\n")
+    finally:
+        session.close()
 
 
 if __name__ == "__main__":

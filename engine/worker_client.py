@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import select
 import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
+
+from .protocol import Close, Message, decode, encode
 
 
 class WorkerLost(RuntimeError):
-    """The worker died, hung, or was killed by a cancel."""
+    """The worker died, hung, or was killed by a cancel; ``timed_out`` when it gave no answer
+    in time and was killed for it."""
+
+    def __init__(self, message: str, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out
 
 
 def worker_cpu() -> Optional[int]:
@@ -43,24 +49,32 @@ class Worker:
             )
         if cpu is not None:
             os.sched_setaffinity(self.proc.pid, {cpu})
-        self.cpu = cpu
 
-    def request(self, msg: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def request(self, msg: Message, timeout_s: float) -> Message:
         """Send one message and wait for its reply; raise WorkerLost if none comes."""
         assert self.proc.stdin is not None and self.proc.stdout is not None
         try:
-            self.proc.stdin.write(json.dumps(msg) + "\n")
+            self.proc.stdin.write(encode(msg) + "\n")
             self.proc.stdin.flush()
         except (BrokenPipeError, ValueError):
             raise WorkerLost(self._death()) from None
         ready, _, _ = select.select([self.proc.stdout], [], [], timeout_s)
         if not ready:
             self.kill()
-            raise WorkerLost(f"worker gave no answer within {timeout_s:.0f} s and was killed")
+            raise WorkerLost(f"timed out: no answer within {timeout_s:.0f} s, the worker was "
+                             "killed", timed_out=True)
         line = self.proc.stdout.readline()
         if not line:
             raise WorkerLost(self._death())
-        return json.loads(line)
+        try:
+            return decode(line)
+        except ValueError as exc:
+            self.kill()
+            raise WorkerLost(f"the worker sent garbage: {exc}") from None
 
     def _death(self) -> str:
         code = self.proc.wait()
@@ -72,7 +86,7 @@ class Worker:
         """Ask politely, then make sure nothing of the worker's survives; release the pipes."""
         try:
             if self.proc.poll() is None and self.proc.stdin is not None:
-                self.proc.stdin.write(json.dumps({"op": "close"}) + "\n")
+                self.proc.stdin.write(encode(Close()) + "\n")
                 self.proc.stdin.flush()
                 self.proc.wait(timeout=5)
         except (OSError, ValueError, subprocess.TimeoutExpired):

@@ -1,17 +1,25 @@
-"""Shared fixtures: real builds (once per session) and a helper to run a plan to completion."""
+"""Shared fixtures: real builds (once per session), the stand-in runtime for fault paths, and a
+helper to run a plan to completion."""
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, Callable
 
 import pytest
+from fake_runtime import PLUGIN, SCRIPT_VARIABLE
 
 from engine import artifacts, benchmarks
 from engine.events import Event, SampleRecorded
 from engine.plan import make_plan
 from engine.runner import Run
+from engine.runtimes import PLUGINS_VARIABLE
 from engine.toolchain import BuildFlags
+
+TESTS = Path(__file__).resolve().parent
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -36,3 +44,20 @@ def run_plan(runtimes: Sequence[str], benches: Sequence[str], **kwargs: Any) -> 
 
 def samples(events: Sequence[Event]) -> list[SampleRecorded]:
     return [e for e in events if isinstance(e, SampleRecorded)]
+
+
+@pytest.fixture
+def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[dict[str, Any]], None]:
+    """Register the stand-in runtime ``fake`` (tests/fake_runtime.py) here and in the workers
+    this test starts; call the fixture with its script (see that module)."""
+    monkeypatch.setenv(PLUGINS_VARIABLE, PLUGIN)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        p for p in (str(TESTS), os.environ.get("PYTHONPATH", "")) if p))
+    path = tmp_path / "fake-script.json"
+
+    def script(data: dict[str, Any]) -> None:
+        path.write_text(json.dumps(data))
+        monkeypatch.setenv(SCRIPT_VARIABLE, str(path))
+
+    script({})
+    return script

@@ -3,17 +3,35 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from engine import benchmarks
+from engine.plan import make_plan
 from engine.results import read_results
 
+BAD_INPUT_TIMEOUT_S = 60
+"""Bad input is rejected before anything runs; a check that let it through would start the
+default run (native and wasmtime on every benchmark), and the timeout says so instead."""
 
-def faasbench(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+
+def faasbench(*args: str, timeout: float = 300,
+              env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "engine", *args], capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, input="",
+                          env={**os.environ, **(env or {})})
+
+
+def one_line(proc: subprocess.CompletedProcess) -> str:
+    """Exit code 2 and a single line on stderr saying what is wrong."""
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
 
 
 @pytest.mark.parametrize(("args", "expected"), [
@@ -24,23 +42,42 @@ def faasbench(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     (["--iterations", "-1"], "iterations must be between 1 and 100000, got -1"),
     (["--iterations", "1000000000"], "between 1 and 100000, got 1000000000"),
     (["--size", "nbody=0"], "size 0 for nbody is out of range"),
+    (["--size", "nbody=500000001"], "steps must be between 1 and 500000000"),
     (["--size", "fannkuch-redux=13"], "between 3 and 12"),
     (["--size", "nbody"], "must look like BENCH=N"),
     (["--size", "nbody=ten"], "'ten' is not a whole number"),
     (["--mode", "lukewarm"], "unknown mode 'lukewarm'; valid: cold, warm"),
     (["--timeout", "0"], "timeout must be between"),
+    (["--wasm-memory", "1k"], "wasm memory limit must be between 1 MiB and 4 GiB"),
     (["--benchmarks", "nop", "--size", "nbody=10"], "--size given for nbody, which is not among"),
+    (["--plan", "/nonexistent/plan.json"], "cannot read the plan /nonexistent/plan.json"),
 ])
 def test_bad_input_exits_2_with_one_line(args, expected):
-    proc = faasbench("run", *args)
-    assert proc.returncode == 2
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and expected in lines[0]
+    line = one_line(faasbench("run", *args, timeout=BAD_INPUT_TIMEOUT_S))
+    assert line.startswith("faasbench: error: ") and expected in line
 
 
-def test_iterations_must_be_a_number():
-    proc = faasbench("run", "--iterations", "many")
-    assert proc.returncode == 2 and "invalid int value" in proc.stderr
+@pytest.mark.parametrize(("extra", "dropped"), [
+    (["--runtimes", "native"], "--runtimes"),
+    (["--timeout", "5", "--iterations", "3"], "--iterations, --timeout"),
+])
+def test_plan_with_plan_shaping_flags_is_rejected(tmp_path: Path, extra: list[str],
+                                                  dropped: str) -> None:
+    """``--plan`` says what to run; a flag that would change it is an error, not a choice."""
+    plan = tmp_path / "plan.json"
+    plan.write_text(make_plan(["native"], ["nop"]).to_json())
+    line = one_line(faasbench("run", "--plan", str(plan), *extra, timeout=BAD_INPUT_TIMEOUT_S))
+    assert line == f"faasbench: error: --plan already says what to run; drop {dropped}"
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--container-memory", "lots"],
+     "argument --container-memory: 'lots' is not a size like 512m or 2g"),
+    (["--iterations", "many"], "argument --iterations: invalid int value: 'many'"),
+])
+def test_unparsable_values_are_named(args: list[str], expected: str) -> None:
+    line = one_line(faasbench("run", *args, timeout=BAD_INPUT_TIMEOUT_S))
+    assert line == f"faasbench run: error: {expected} (see faasbench run --help)"
 
 
 def test_doctor_json_lists_runtimes():
@@ -69,6 +106,14 @@ def test_run_json_streams_events_and_writes_results(built, tmp_path):
 
 
 def test_build_prints_artifact_table(built):
-    proc = faasbench("build")
-    assert proc.returncode == 0
-    assert "nbody" in proc.stdout and "wasm" in proc.stdout and "native" in proc.stdout
+    """One row per benchmark and target, each naming the artifact it built."""
+    proc = faasbench("build", env={"COLUMNS": "400"})
+    assert proc.returncode == 0, proc.stderr
+    rows = [[cell.strip() for cell in line.split("│")[1:-1]]
+            for line in proc.stdout.splitlines() if line.startswith("│")]
+    assert sorted((r[0], r[1]) for r in rows) == sorted(
+        (b, t) for b in benchmarks.BENCHMARKS for t in ("wasm", "native"))
+    assert len(rows) == 2 * 6
+    for _bench, target, _size, cached, _seconds, path in rows:
+        assert cached in ("yes", "no") and Path(path).is_file(), path
+        assert path.endswith(".wasm") == (target == "wasm")

@@ -31,16 +31,32 @@ def wait_for_samples(out: Path, count: int, timeout: float = 120) -> None:
     raise AssertionError(f"fewer than {count} samples after {timeout} s")
 
 
-def descendants_gone(proc: psutil.Process, children: list[psutil.Process]) -> bool:
-    _, alive = psutil.wait_procs(children, timeout=10)
+def descendants_with_worker(proc: subprocess.Popen) -> tuple[list[psutil.Process],
+                                                             psutil.Process]:
+    """The run's descendants and, among them, the ``python -m engine.worker`` running guests."""
+    children = psutil.Process(proc.pid).children(recursive=True)
+    workers = []
+    for child in children:
+        try:
+            if child.cmdline()[1:3] == ["-m", "engine.worker"]:
+                workers.append(child)
+        except (psutil.NoSuchProcess, psutil.ZombieProcess):
+            continue
+    assert len(workers) == 1, [c.cmdline() for c in children]
+    return children, workers[0]
+
+
+def all_gone(processes: list[psutil.Process]) -> bool:
+    _, alive = psutil.wait_procs(processes, timeout=10)
     return not alive
 
 
 def test_sigkill_keeps_every_finished_sample(built, tmp_path):
+    """A killed controller loses nothing it wrote, and takes its worker with it."""
     out = tmp_path / "killed.jsonl"
     proc = start_run(out)
     wait_for_samples(out, 5)
-    children = psutil.Process(proc.pid).children(recursive=True)
+    children, worker = descendants_with_worker(proc)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     rows = read_results(out)
@@ -48,15 +64,16 @@ def test_sigkill_keeps_every_finished_sample(built, tmp_path):
     kept = [r for r in rows if r["event"] == "sample_recorded"]
     assert len(kept) >= 5 and all(r["ok"] for r in kept)
     assert out.read_text().endswith("\n"), "every written line is complete"
-    assert descendants_gone(psutil.Process(), children), "the worker dies with its controller"
+    assert all_gone([worker]), "the worker dies with its controller"
+    assert all_gone(children), "and so do the guests"
 
 
 def test_ctrl_c_cancels_keeps_samples_and_leaves_no_children(built, tmp_path):
+    """Ctrl-C ends the run with exit 130, a cancelled RunFinished, and no worker left."""
     out = tmp_path / "interrupted.jsonl"
     proc = start_run(out)
     wait_for_samples(out, 5)
-    children = psutil.Process(proc.pid).children(recursive=True)
-    assert children, "a worker process runs the guests"
+    children, worker = descendants_with_worker(proc)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130
@@ -65,4 +82,4 @@ def test_ctrl_c_cancels_keeps_samples_and_leaves_no_children(built, tmp_path):
     assert rows[-1]["event"] == "run_finished" and rows[-1]["cancelled"] is True
     assert any(r["event"] == "cell_finished" and r["cancelled"] for r in rows)
     assert sum(r["event"] == "sample_recorded" for r in rows) >= 5
-    assert descendants_gone(psutil.Process(), children)
+    assert all_gone([worker]) and all_gone(children)

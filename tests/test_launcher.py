@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from engine.launcher import LaunchReport, parse_report, split_report
+
+pytestmark = pytest.mark.fast
 
 LINE = b"faasbench-launch start_ns=10 end_ns=25 cpu_ns=7 peak_rss=4096 exit=3 signal=0\n"
 

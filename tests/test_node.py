@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import pytest
 from conftest import run_plan, samples
-from test_faults import fault_builds, invoke_once  # noqa: F401  (fixture used by name)
+from test_faults import (  # noqa: F401  (fault_builds_fixture: the fixture fault_builds)
+    BROKEN_WASM,
+    fault_builds_fixture,
+    invoke_once,
+    prepare_broken_wasm,
+)
 
 from engine import benchmarks, runtimes
+from engine.protocol import PHASES, Failed
 
 SMALL = {"nbody": 1000, "fannkuch-redux": 7, "mandelbrot": 64, "binary-trees": 6}
+COLD_PHASES = {"start", "compile", "instantiate", "execute", "exit"}
+WARM_PHASES = {"instantiate", "execute"}
+COMPILE_ERROR = "compile failed: CompileError: WebAssembly.compile(): "
 
 pytestmark = pytest.mark.skipif(not runtimes.probe("node").ok, reason="needs node >= 18")
 
@@ -19,6 +28,8 @@ def test_availability_records_node_and_v8():
 
 
 def test_every_benchmark_verified_cold_and_warm(built):
+    """Every output verified; cold samples pay node's start and compile, warm ones do not."""
+    assert set(PHASES) >= COLD_PHASES | WARM_PHASES
     events = run_plan(["node"], list(benchmarks.BENCHMARKS), iterations=2, sizes=SMALL,
                       modes=("cold", "warm"))
     rows = samples(events)
@@ -26,42 +37,57 @@ def test_every_benchmark_verified_cold_and_warm(built):
     assert all(r.ok for r in rows), [r.error for r in rows if not r.ok]
     cold = [r for r in rows if r.mode == "cold"]
     warm = [r for r in rows if r.mode == "warm"]
-    assert all(set(r.phases_ns) == {"start", "compile", "instantiate", "execute", "exit"}
-               for r in cold)
+    assert all(set(r.phases_ns) == COLD_PHASES for r in cold)
     assert all(r.phases_ns["start"] > 0 and r.phases_ns["exit"] > 0 for r in cold)
-    assert all(set(r.phases_ns) == {"instantiate", "execute"} for r in warm)
+    assert all(set(r.phases_ns) == WARM_PHASES for r in warm)
     assert all(r.peak_rss_bytes and r.cpu_ns is not None for r in rows)
 
 
 @pytest.mark.parametrize("mode", ["cold", "warm"])
-def test_trap_is_a_failed_sample_and_the_warning_stays_hidden(fault_builds, tmp_path, mode):  # noqa: F811
+def test_trap_is_a_failed_sample_and_the_warning_stays_hidden(fault_builds, tmp_path, mode):
+    """The trap is V8's own words, without node's ExperimentalWarning about WASI."""
     row = invoke_once("node", fault_builds[("trap", "wasm")], tmp_path, mode)
-    assert not row["ok"]
-    assert row["error"].startswith("trap: RuntimeError: unreachable")
-    assert "ExperimentalWarning" not in row["error"]
+    assert not row.ok and row.invocation.exit_code is None
+    assert row.invocation.error == "trap: RuntimeError: unreachable"
 
 
 @pytest.mark.parametrize("mode", ["cold", "warm"])
-def test_nonzero_exit_reports_code_and_stderr(fault_builds, tmp_path, mode):  # noqa: F811
+def test_nonzero_exit_reports_code_and_stderr(fault_builds, tmp_path, mode):
     row = invoke_once("node", fault_builds[("exit3", "wasm")], tmp_path, mode)
-    assert not row["ok"] and row["exit_code"] == 3
-    assert "exit code 3" in row["error"] and "bad input" in row["error"]
+    assert not row.ok and row.invocation.exit_code == 3
+    assert row.invocation.error == "exit code 3: bad input"
 
 
 @pytest.mark.parametrize("mode", ["cold", "warm"])
-def test_timeout_kills_node(fault_builds, tmp_path, mode):  # noqa: F811
+def test_wrong_output_names_the_line(fault_builds, tmp_path, mode):
+    row = invoke_once("node", fault_builds[("wrong", "wasm")], tmp_path, mode)
+    assert not row.ok and row.invocation.exit_code == 0
+    assert row.invocation.error.startswith(
+        "output mismatch at line 2: expected '-0.169087605', got '-0.169087600'")
+
+
+@pytest.mark.parametrize("mode", ["cold", "warm"])
+def test_timeout_kills_node(fault_builds, tmp_path, mode):
     """Both iterations time out: in warm mode the second runs on a freshly started host."""
     row = invoke_once("node", fault_builds[("spin", "wasm")], tmp_path, mode, timeout_s=1.0)
-    assert not row["ok"] and "timed out" in row["error"]
+    assert not row.ok and row.invocation.exit_code is None
+    assert row.invocation.error == ("timed out (killed after the per-iteration timeout)"
+                                    if mode == "cold" else
+                                    "timed out (node killed after the per-iteration timeout)")
 
 
-@pytest.mark.parametrize("mode", ["cold", "warm"])
-def test_broken_wasm_fails_with_reason(tmp_path, mode):
+def test_broken_wasm_fails_every_cold_sample_with_v8s_reason(tmp_path):
+    """Cold node compiles in each fresh process, so each sample fails with the reason."""
     broken = tmp_path / "broken.wasm"
-    broken.write_bytes(b"\0asm\x01\0\0\0garbage")
-    if mode == "cold":
-        row = invoke_once("node", broken, tmp_path, mode)
-        assert not row["ok"] and row["error"].startswith("compile failed: CompileError")
-    else:
-        with pytest.raises(AssertionError, match=r"did not start: compile failed: CompileError"):
-            invoke_once("node", broken, tmp_path, mode)
+    broken.write_bytes(BROKEN_WASM)
+    row = invoke_once("node", broken, tmp_path, "cold")
+    assert not row.ok and row.invocation.exit_code is None
+    assert row.invocation.error.startswith(COMPILE_ERROR)
+    assert set(row.invocation.phases_ns) == {"start", "exit"}
+
+
+def test_broken_wasm_fails_to_start_the_warm_host(tmp_path):
+    """Warm node compiles when its host starts: the cell cannot be prepared, and says why."""
+    reply = prepare_broken_wasm("node", tmp_path, "warm")
+    assert isinstance(reply, Failed), reply
+    assert reply.error.startswith(f"RuntimeError: node host did not start: {COMPILE_ERROR}")

@@ -11,6 +11,8 @@ from conftest import run_plan, samples
 
 from engine.benchmarks import BENCHMARKS
 from engine.events import CellFinished, CellStarted, RunError
+from engine.options import RunOptions
+from engine.protocol import PHASES
 
 SMALL = {"nbody": 1000, "fannkuch-redux": 7, "mandelbrot": 63, "binary-trees": 6,
          "cat-sync": 65537 * 3}
@@ -32,6 +34,7 @@ def test_every_program_verified(built, runtime, mode):
         if runtime != "native":
             assert row.peak_rss_bytes and row.peak_rss_bytes > 0
         assert row.cpu_ns is not None
+        assert set(row.phases_ns) <= set(PHASES), "phase names are documented in one place"
     started = [e for e in events if isinstance(e, CellStarted)]
     assert {e.reference for e in started} == {"python reference implementation"}
     finished = [e for e in events if isinstance(e, CellFinished)]
@@ -40,7 +43,7 @@ def test_every_program_verified(built, runtime, mode):
 
 def test_wasmtime_phases_and_fuel(built):
     events = run_plan(["wasmtime"], ["nbody"], iterations=2, modes=["cold", "warm"],
-                      sizes=SMALL, fuel=True)
+                      sizes=SMALL, options=RunOptions(fuel=True))
     rows = [r for r in samples(events) if not r.warmup]
     cold = [r for r in rows if r.mode == "cold"]
     warm = [r for r in rows if r.mode == "warm"]
@@ -72,7 +75,7 @@ def test_large_size_uses_native_reference(built):
 
 
 def test_unavailable_runtime_is_reported_and_skipped(built, monkeypatch):
-    monkeypatch.setattr("engine.runtimes._REGISTRY",
+    monkeypatch.setattr("engine.runtimes._BUILTIN",
                         {"native": "engine.runtimes.native:NativeRuntime",
                          "wasmtime": "engine.runtimes.no_such_module:Nothing"})
     events = run_plan(["native", "wasmtime"], ["nop"], iterations=1)

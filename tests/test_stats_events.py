@@ -7,7 +7,10 @@ import json
 import pytest
 
 from engine import events
+from engine.plan import Cell
 from engine.stats import percentile, ratio, summarize
+
+pytestmark = pytest.mark.fast
 
 
 def test_summary_against_hand_computed_values():
@@ -32,11 +35,25 @@ def test_empty_summary_and_ratio_edges():
 
 
 def test_event_json_round_trip():
-    sample = events.SampleRecorded("native/nop/cold", "native", "v", "nop", 0, "cold", 0, False,
-                                   1000, 10, 4096, 0, True, phases_ns={"x": 1})
+    cell = Cell("native", "nop", 0, "cold", 3, 0)
+    sample = events.SampleRecorded(**cell.identity(), runtime_version="v", iteration=0,
+                                   warmup=False, wall_ns=1000, cpu_ns=10, peak_rss_bytes=4096,
+                                   exit_code=0, ok=True, phases_ns={"x": 1})
     data = json.loads(sample.to_json())
     assert data["event"] == "sample_recorded"
+    assert (data["cell_id"], data["runtime"], data["size"]) == ("native/nop/cold", "native", 0)
     assert events.from_dict(data) == sample
+
+
+def test_tally_counts_measured_samples_only():
+    cell = Cell("native", "nop", 0, "warm", 2, 1)
+    tally = events.Tally()
+    for iteration, ok in enumerate((False, True, False)):  # the first is the warm-up
+        tally.add(events.SampleRecorded(
+            **cell.identity(), runtime_version="v", iteration=iteration,
+            warmup=iteration < cell.warmup, wall_ns=1, cpu_ns=None, peak_rss_bytes=None,
+            exit_code=0, ok=ok))
+    assert (tally.ok, tally.failed) == (1, 1)
 
 
 def test_figures_stay_readable():

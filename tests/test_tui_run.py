@@ -6,9 +6,10 @@ from __future__ import annotations
 import statistics
 from pathlib import Path
 
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Select
 from tui_support import DATA, choose, report, run, screen_text, wait_until
 
+from engine.plan import Plan
 from engine.results import read_results
 from engine.units import fmt_ns
 from tui.app import Config, FaasbenchApp, make_app
@@ -38,13 +39,25 @@ def samples(path: Path) -> dict[str, list[int]]:
     return cells
 
 
+def planned(path: Path) -> list[Plan]:
+    """The plans the child engines received, as they recorded them."""
+    return [Plan.from_dict(row["plan"]) for row in read_results(path)
+            if row["event"] == "run_planned"]
+
+
 def test_quick_run_fills_live_view_then_rerun_and_compare(tmp_path: Path) -> None:
-    """One session: run, check the live rows, re-run one cell, compare against the file."""
+    """One session: run, check the live rows, re-run one cell, compare against the file; the
+    child engine runs exactly the plans the dashboard made."""
     async def scenario() -> None:
         app = make(tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
+            app.screen.query_one("#preset", Select).value = "standard"
+            await pilot.pause()
             choose(app, {"nop": 0, "nbody": 2000}, 3)
+            await pilot.pause()
+            sent = app.screen.collect()[0]
+            assert sent is not None
             await pilot.press("ctrl+r")
             await wait_until(pilot, idle(app))
             rows = list(app.screen.query(CellRow))
@@ -67,6 +80,12 @@ def test_quick_run_fills_live_view_then_rerun_and_compare(tmp_path: Path) -> Non
             await pilot.pause(0.2)
             table = app.screen.query_one(DataTable)
             shown = {key.value: table.get_row(key)[3].plain for key in table.rows}
+        first, rerun = planned(tmp_path / "results.jsonl")
+        assert first == sent
+        assert rerun.origin == "re-run of wasmtime/nbody/cold"
+        assert rerun.settings == sent.settings and rerun.settings.preset == "standard"
+        assert [(c.cell_id, c.size, c.iterations) for c in rerun.cells] == [
+            ("wasmtime/nbody/cold", 3000, 7)]
         from_file = samples(tmp_path / "results.jsonl")
         assert len(from_file["wasmtime/nbody/cold"]) == 7
         assert shown == {cid: fmt_ns(statistics.median(v)) for cid, v in from_file.items()}
@@ -84,6 +103,8 @@ def test_cancel_cell_then_run(tmp_path: Path) -> None:
             await pilot.pause()
             choose(app, {"nbody": 200_000}, 200)
             await pilot.press("ctrl+r")
+            assert not app.model.cells, "cells appear when the engine announces them"
+            await wait_until(pilot, lambda: "native/nbody/cold" in app.model.cells)
             first = app.model.cells["native/nbody/cold"]
             await wait_until(pilot, lambda: first.measured >= 2)
             await pilot.press("c")

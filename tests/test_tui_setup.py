@@ -9,8 +9,10 @@ import pytest
 from textual.widgets import Button, Input, SelectionList, Static
 from tui_support import DATA, choose, report, run
 
+from engine.plan import Plan, make_plan
 from tui.app import Config, make_app
-from tui.messages import RunRequested
+
+pytestmark = pytest.mark.fast
 
 
 def make(tmp_path):
@@ -19,7 +21,7 @@ def make(tmp_path):
 
 
 def test_pick_runtimes_and_benchmarks(tmp_path) -> None:
-    async def scenario() -> RunRequested:
+    async def scenario() -> Plan:
         app = make(tmp_path)
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.pause()
@@ -35,16 +37,16 @@ def test_pick_runtimes_and_benchmarks(tmp_path) -> None:
             choose(app, {"nop": 0, "nbody": 1000}, 3)
             await pilot.click("#warm")
             await pilot.pause()
-            request = app.screen.collect()[0]
-            assert request is not None
+            plan = app.screen.collect()[0]
+            assert plan is not None
             assert "wasmer is not installed" in str(app.screen.query_one("#notes", Static).render())
-            return request
+            return plan
 
-    request = run(scenario())
-    assert request.runtimes == ["native"]
-    assert request.modes == ["cold", "warm"]
-    assert request.sizes == {"nop": 0, "nbody": 1000}
-    assert request.iterations == {"nop": 3, "nbody": 3}
+    plan = run(scenario())
+    assert plan == make_plan(["native"], ["nop", "nbody"], modes=["cold", "warm"],
+                             sizes={"nop": 0, "nbody": 1000}, iterations=3), \
+        "the setup screen's plan is the engine's, warm-ups included"
+    assert [c.warmup for c in plan.cells] == [0, 1, 0, 1]
 
 
 @pytest.mark.parametrize(("field", "text", "message"), [

@@ -1,5 +1,6 @@
-"""The ``wasmer`` runtime for real, under whichever package this Python has (run it under
-CPython >= 3.11 for wasmer-sdk and under <= 3.10 for wasmer 1.1.0 + Cranelift)."""
+"""The ``wasmer`` runtime for real, under whichever package this Python has: run it under
+CPython >= 3.11 for wasmer-sdk and under <= 3.10 for wasmer 1.1.0 + Cranelift (CI runs this
+file under 3.9 too). Outputs, phases, and the faults of test_faults.py cold and warm."""
 
 from __future__ import annotations
 
@@ -7,12 +8,25 @@ import sys
 
 import pytest
 from conftest import run_plan, samples
-from test_faults import fault_builds, invoke_once, prepare_broken_wasm  # noqa: F401  (fixture by name)
+from test_faults import (  # noqa: F401  (fault_builds_fixture: the fixture fault_builds)
+    assert_broken_cell,
+    fault_builds_fixture,
+    invoke_once,
+    of,
+    prepare_broken_wasm,
+    run_cell,
+)
 
 from engine import benchmarks, runtimes
+from engine.events import CellFinished, RunError, SampleRecorded
+from engine.protocol import PHASES, Failed
 
 SMALL = {"nbody": 1000, "fannkuch-redux": 7, "mandelbrot": 64, "binary-trees": 6}
 SDK = sys.version_info >= (3, 11)
+COLD_PHASES = {"start", "load", "exit"} | ({"sandbox", "run"} if SDK else
+                                           {"compile", "instantiate", "execute"})
+WARM_PHASES = {"sandbox", "run"} if SDK else {"instantiate", "execute"}
+"""The legacy package compiles on first use: its first warm iteration adds ``compile``."""
 
 
 def test_availability_names_package_version_and_compiler():
@@ -24,34 +38,82 @@ def test_availability_names_package_version_and_compiler():
 
 
 def test_every_benchmark_verified_cold_and_warm(built):
+    """Every output verified, with the phases this package really has (all in PHASES)."""
+    assert set(PHASES) >= COLD_PHASES | WARM_PHASES | {"compile"}
     events = run_plan(["wasmer"], list(benchmarks.BENCHMARKS), iterations=2, sizes=SMALL,
                       modes=("cold", "warm"))
     rows = samples(events)
     assert len(rows) == len(benchmarks.BENCHMARKS) * (2 + 3)  # warm cells add one warmup
     assert all(r.ok for r in rows), [r.error for r in rows if not r.ok]
-    cold = next(r for r in rows if r.mode == "cold" and r.benchmark == "nbody")
-    assert {"start", "load", "exit"} <= set(cold.phases_ns)
-    assert ({"sandbox", "run"} if SDK else {"compile", "instantiate", "execute"}) \
-        <= set(cold.phases_ns)
+    for row in rows:
+        if row.mode == "cold":
+            assert set(row.phases_ns) == COLD_PHASES, row
+        elif SDK or not row.warmup:
+            assert set(row.phases_ns) == WARM_PHASES, row
+        else:
+            assert set(row.phases_ns) == WARM_PHASES | {"compile"}, row
     assert all(r.runtime_version.startswith("wasmer") for r in rows)
 
 
 @pytest.mark.parametrize("mode", ["cold", "warm"])
-def test_trap_is_a_failed_sample(fault_builds, tmp_path, mode):  # noqa: F811
+def test_trap_is_a_failed_sample(fault_builds, tmp_path, mode):
     row = invoke_once("wasmer", fault_builds[("trap", "wasm")], tmp_path, mode)
-    assert not row["ok"]
-    assert row["error"].startswith("trap") and "unreachable" in row["error"]
+    assert not row.ok and row.invocation.exit_code is None
+    if SDK:
+        assert row.invocation.error.startswith(
+            "trap: command execution failed: RuntimeError: unreachable")
+    else:
+        assert row.invocation.error == "trap: RuntimeError: unreachable"
 
 
 @pytest.mark.parametrize("mode", ["cold", "warm"])
-def test_nonzero_exit_reports_code(fault_builds, tmp_path, mode):  # noqa: F811
+def test_nonzero_exit_reports_code_and_stderr(fault_builds, tmp_path, mode):
     row = invoke_once("wasmer", fault_builds[("exit3", "wasm")], tmp_path, mode)
-    assert not row["ok"] and row["exit_code"] == 3
-    assert "exit code 3" in row["error"] and "bad input" in row["error"]
+    assert not row.ok and row.invocation.exit_code == 3
+    assert row.invocation.error == "exit code 3: bad input"
 
 
-def test_broken_wasm_fails_to_prepare_with_reason(tmp_path):
+@pytest.mark.parametrize("mode", ["cold", "warm"])
+def test_wrong_output_names_the_line(fault_builds, tmp_path, mode):
+    row = invoke_once("wasmer", fault_builds[("wrong", "wasm")], tmp_path, mode)
+    assert not row.ok and row.invocation.exit_code == 0
+    assert row.invocation.error.startswith(
+        "output mismatch at line 2: expected '-0.169087605', got '-0.169087600'")
+
+
+@pytest.mark.parametrize("mode", ["cold", "warm"])
+def test_timeout_says_timed_out(fault_builds, mode):
+    """Through the controller, as a run has it: every sample of a spinning guest fails as
+    timed out, never as a dead worker, and the cell goes on. Cold, the launcher kills the
+    fresh host; warm, wasmer-sdk stops the guest itself, while the legacy package cannot, so
+    the controller kills the worker and prepares a fresh one for the next iteration."""
+    events = run_cell("wasmer", fault_builds[("spin", "wasm")], mode, iterations=2,
+                      timeout_s=1.0)
+    rows = of(SampleRecorded, events)
+    if mode == "cold":
+        expected = "timed out (killed after the per-iteration timeout)"
+    elif SDK:
+        expected = "timed out (stopped by wasmer after the per-iteration timeout)"
+    else:
+        expected = "timed out: no answer within 3 s, the worker was killed"
+    assert [(r.ok, r.error) for r in rows] == [(False, expected)] * 2
+    finished = of(CellFinished, events)
+    assert len(finished) == 1 and finished[0].error is None and finished[0].summary["n"] == 0
+    assert not of(RunError, events)
+
+
+def test_broken_wasm_fails_to_prepare_with_wasmers_reason(tmp_path):
     reply = prepare_broken_wasm("wasmer", tmp_path)
-    assert not reply["ok"]
-    assert "garbage" in reply["error"] or "end-of-file" in reply["error"] \
-        or "not a valid WebAssembly module" in reply["error"]
+    assert isinstance(reply, Failed), reply
+    if SDK:
+        assert reply.error == ("WasmerError: unable to load package `in-memory module `main``: "
+                               "unexpected end-of-file (at offset 0xa)")
+    else:  # wasmer 1.1.0 only says whether a module validates, not why
+        assert reply.error == \
+            f"ValueError: {tmp_path / 'broken.wasm'} is not a valid WebAssembly module"
+
+
+def test_broken_wasm_fails_the_cell_once_without_samples(tmp_path):
+    reason = ("unexpected end-of-file (at offset 0xa)" if SDK
+              else "is not a valid WebAssembly module")
+    assert_broken_cell("wasmer", tmp_path, reason)

@@ -69,7 +69,7 @@ def cold_start(model: RunModel) -> dict[str, dict[str, float]]:
     return series
 
 
-def compute_table(model: RunModel) -> list[tuple[str, dict[str, Optional[float]]]]:
+def compute_rows(model: RunModel) -> list[tuple[str, dict[str, Optional[float]]]]:
     """Like the study's Table 1: per compute benchmark x mode, each runtime's median."""
     rows = []
     for (bench, mode), cells in _groups(model).items():

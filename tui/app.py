@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar, Optional
 
@@ -16,10 +16,10 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from engine import paths
-from engine.plan import MODES
+from engine.plan import Plan, PlanError
 from engine.results import default_path, read_results
 
-from .engine_link import EngineLink, Job
+from .engine_link import EngineLink
 from .estimate import load_history
 from .messages import EngineEvents, EngineExited, ModelChanged, RerunRequested, RunRequested
 from .model import RunModel
@@ -79,36 +79,35 @@ class FaasbenchApp(App[None]):
         return self.link
 
     def on_run_requested(self, request: RunRequested) -> None:
-        link = self.engine()
-        if link.busy:
-            self.notify("a run is in progress: cancel it (x) first", severity="warning")
-            return
-        by_count: dict[int, list[str]] = {}
-        for bench, count in request.iterations.items():
-            by_count.setdefault(count, []).append(bench)
-        jobs = [Job(f"run {i + 1}/{len(by_count)}", tuple(request.runtimes), tuple(benches),
-                    tuple(request.modes), request.preset, count,
-                    {b: request.sizes[b] for b in benches})
-                for i, (count, benches) in enumerate(by_count.items())]
-        self.model.expect(
-            {"cell_id": f"{rt}/{b}/{m}", "runtime": rt, "benchmark": b, "mode": m,
-             "size": request.sizes[b], "iterations": request.iterations[b],
-             "warmup": int(m == "warm")}
-            for b in request.sizes for m in MODES if m in request.modes
-            for rt in request.runtimes)
-        link.submit(jobs)
-        self.show_live()
+        if self.start(request.plan):
+            self.show_live()
 
     def on_rerun_requested(self, request: RerunRequested) -> None:
+        """A plan of one cell: the cell as last planned, with its new size and iterations."""
+        if request.cell_id not in self.model.plans:
+            self.notify(f"no plan was recorded for {request.cell_id}, so it cannot be re-run",
+                        severity="error")
+            return
+        cell, settings = self.model.plans[request.cell_id]
+        try:
+            plan = Plan((replace(cell, size=request.size, iterations=request.iterations),),
+                        settings, origin=f"re-run of {cell.cell_id}")
+            plan.check()
+        except PlanError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        if self.start(plan):
+            self.notify(f"re-running {cell.cell_id}")
+
+    def start(self, plan: Plan) -> bool:
+        """Hand the plan to the engine unless a run is in progress (then say so)."""
         link = self.engine()
         if link.busy:
-            self.notify("wait for the run to finish, or cancel it (x)", severity="warning")
-            return
-        cell = self.model.cells[request.cell_id]
-        link.submit([Job(f"re-run {cell.cell_id}", (cell.runtime,), (cell.benchmark,),
-                         (cell.mode,), "quick", request.iterations,
-                         {cell.benchmark: request.size})])
-        self.notify(f"re-running {cell.cell_id}")
+            self.notify("a run is in progress: wait for it, or cancel it (x)",
+                        severity="warning")
+            return False
+        link.start(plan)
+        return True
 
     def show_live(self) -> None:
         """Bring the live screen up, creating it the first time."""
@@ -117,7 +116,7 @@ class FaasbenchApp(App[None]):
         if isinstance(self.screen, SetupScreen):
             self.push_screen(LiveScreen(self.model, self.results_path.name
                                         if self.results_path else "–"))
-        self.broadcast(ModelChanged(frozenset(self.model.cells), [], new_cells=True))
+        self.broadcast(ModelChanged(frozenset(self.model.cells), []))
 
     def broadcast(self, message: ModelChanged) -> None:
         for screen in self.screen_stack:
@@ -133,11 +132,11 @@ class FaasbenchApp(App[None]):
                                     new_cells=len(self.model.cells) != before))
 
     def on_engine_exited(self, message: EngineExited) -> None:
-        notes = [f"[red]{message.label} ended with exit code {message.returncode}:[/] "
-                 f"{message.problem}"] if message.problem else []
+        notes = [f"[red]the engine ({message.label}) ended with exit code "
+                 f"{message.returncode}:[/] {message.problem}"] if message.problem else []
         self.broadcast(ModelChanged(frozenset(), notes))
         if self.link is not None:
-            self.link.start_next()
+            self.link.finished()
 
     def action_cancel_cell(self) -> None:
         if self.link is not None and self.link.proc is not None:

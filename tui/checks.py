@@ -11,7 +11,7 @@ from typing import Callable
 from textual.validation import ValidationResult, Validator
 
 from engine.benchmarks import BENCHMARKS
-from engine.plan import PlanError, check_iterations
+from engine.options import PlanError, check_count
 
 
 def whole_number(text: str, what: str) -> int:
@@ -24,7 +24,7 @@ def whole_number(text: str, what: str) -> int:
 
 def iterations(text: str) -> int:
     try:
-        return check_iterations(whole_number(text, "iterations"))
+        return check_count(whole_number(text, "iterations"))
     except PlanError as exc:
         raise ValueError(str(exc)) from None
 

@@ -1,9 +1,9 @@
-"""The only place the dashboard talks to the engine: a child ``python -m engine run --json``.
+"""The only place the dashboard talks to the engine: a child ``faasbench run --plan - --json``.
 
-Guests never run in the UI process. Each job is a child process whose stdout (JSON lines) a
-thread worker reads and turns into ``EngineEvents`` batches; cancelling the run sends SIGINT
-to the child, cancelling the cell sends SIGUSR1 (both handled by ``engine.cli.run_view``).
-Jobs run one after another and all append to the same results file.
+Guests never run in the UI process. Each request is one plan, sent to one child engine process
+on its stdin; a thread worker reads the child's stdout (JSON lines) and turns it into
+``EngineEvents`` batches. Cancelling the run sends SIGINT to the child, cancelling the cell
+sends SIGUSR1 (both handled by ``engine.cli.run_view``). Every run appends to the same file.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import deque
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Optional
 
@@ -25,6 +23,7 @@ from textual.app import App
 from textual.worker import get_current_worker
 
 from engine.events import Event, RunError, from_dict
+from engine.plan import Plan
 
 from .messages import EngineEvents, EngineExited
 
@@ -33,26 +32,9 @@ BATCH_SECONDS = 0.05
 STDERR_TAIL = 600
 
 
-@dataclass(frozen=True)
-class Job:
-    """One child run: the arguments ``faasbench run`` takes."""
-
-    label: str
-    runtimes: tuple[str, ...]
-    benchmarks: tuple[str, ...]
-    modes: tuple[str, ...]
-    preset: str
-    iterations: int
-    sizes: dict[str, int] = field(default_factory=dict)
-
-    def argv(self, python: str, out: Path) -> list[str]:
-        args = [python, "-m", "engine", "run", "--json", "--out", str(out),
-                "--runtimes", ",".join(self.runtimes), "--benchmarks", ",".join(self.benchmarks),
-                "--mode", ",".join(self.modes), "--preset", self.preset,
-                "--iterations", str(self.iterations)]
-        for bench, size in self.sizes.items():
-            args += ["--size", f"{bench}={size}"]
-        return args
+def child_argv(python: str, out: Path) -> list[str]:
+    """The child engine: it reads its plan from stdin and streams events to stdout."""
+    return [python, "-m", "engine", "run", "--plan", "-", "--json", "--out", str(out)]
 
 
 def parse_line(line: bytes) -> Event:
@@ -65,44 +47,38 @@ def parse_line(line: bytes) -> Event:
 
 
 class EngineLink:
-    """Starts queued jobs one at a time and forwards their events to ``app`` as messages."""
+    """Runs one plan at a time in a child engine and forwards its events to ``app``."""
 
     def __init__(self, app: App, out: Path, python: str = sys.executable) -> None:
         self.app, self.out, self.python = app, out, python
-        self.queue: deque[Job] = deque()
         self.proc: Optional[subprocess.Popen[bytes]] = None
-        self.job: Optional[Job] = None
 
     @property
     def busy(self) -> bool:
-        return self.proc is not None or bool(self.queue)
+        return self.proc is not None
 
-    def submit(self, jobs: list[Job]) -> None:
-        self.queue.extend(jobs)
-        if self.proc is None:
-            self.start_next()
-
-    def start_next(self) -> None:
-        """Called when idle and after each job ends (on the UI thread)."""
-        self.proc = self.job = None
-        if not self.queue:
-            return
-        self.job = job = self.queue.popleft()
+    def start(self, plan: Plan) -> None:
+        """Start the child for ``plan`` (the caller checks ``busy`` first)."""
+        label = plan.origin
         stderr = tempfile.TemporaryFile()  # noqa: SIM115  (the worker thread closes it)
         try:
-            proc = self.proc = subprocess.Popen(
-                job.argv(self.python, self.out), stdout=subprocess.PIPE, stderr=stderr,
-                stdin=subprocess.DEVNULL, start_new_session=True)
+            proc = subprocess.Popen(child_argv(self.python, self.out), stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=stderr,
+                                    start_new_session=True)
         except OSError as exc:
             stderr.close()
-            self.app.post_message(EngineExited(job.label, -1, f"cannot start engine: {exc}"))
+            self.app.post_message(EngineExited(label, -1, f"cannot start engine: {exc}"))
             return
-        self.app.run_worker(lambda: self._pump(proc, job, stderr), thread=True,
-                            exit_on_error=False, group="engine", name=job.label)
+        self.proc = proc
+        self.app.run_worker(lambda: self._pump(proc, plan, stderr), thread=True,
+                            exit_on_error=False, group="engine", name=label)
+
+    def finished(self) -> None:
+        """Called on the UI thread once the child has exited."""
+        self.proc = None
 
     def cancel_run(self) -> None:
-        """Drop queued jobs and ask the running child to stop (it keeps what it measured)."""
-        self.queue.clear()
+        """Ask the running child to stop (it keeps what it measured)."""
         self._signal(signal.SIGINT)
 
     def cancel_cell(self) -> None:
@@ -122,10 +98,16 @@ class EngineLink:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signum)
 
-    def _pump(self, proc: subprocess.Popen[bytes], job: Job, stderr: IO[bytes]) -> None:
-        """Thread worker: read stdout, batch events, post them; report how the child ended."""
+    def _pump(self, proc: subprocess.Popen[bytes], plan: Plan, stderr: IO[bytes]) -> None:
+        """Thread worker: send the plan, read stdout, batch events, post them; report how the
+        child ended."""
         worker = get_current_worker()
-        assert proc.stdout is not None
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            proc.stdin.write(plan.to_json().encode())
+            proc.stdin.close()
+        except OSError:
+            pass  # the child died at once; its stderr says why
         fd = proc.stdout.fileno()
         pending: list[Event] = []
         partial = b""
@@ -155,4 +137,4 @@ class EngineLink:
         tail = stderr.read().decode(errors="replace").strip()[-STDERR_TAIL:]
         stderr.close()
         problem = tail if code not in (0, 1, 130) else None
-        self.app.post_message(EngineExited(job.label, code, problem))
+        self.app.post_message(EngineExited(plan.origin, code, problem))

@@ -11,11 +11,11 @@ import statistics
 from collections.abc import Iterable
 from pathlib import Path
 
+from engine.plan import Cell
 from engine.results import read_results
 
 Key = tuple[str, str, str, int]
-EstimateCell = tuple[str, str, str, int, int]
-"""runtime, benchmark, mode, size, iterations including warmup"""
+"""runtime, benchmark, mode, size"""
 MAX_FILES = 50
 
 
@@ -33,15 +33,15 @@ def load_history(directory: Path) -> dict[Key, float]:
     return history
 
 
-def estimate(cells: Iterable[EstimateCell], history: dict[Key, float]) -> tuple[float, int]:
-    """(seconds for the known cells, number of cells without history)."""
+def estimate(cells: Iterable[Cell], history: dict[Key, float]) -> tuple[float, int]:
+    """(seconds for the known cells, warm-ups included; number of cells without history)."""
     seconds, unknown = 0.0, 0
-    for runtime, bench, mode, size, count in cells:
-        median = history.get((runtime, bench, mode, size))
+    for cell in cells:
+        median = history.get((cell.runtime, cell.benchmark, cell.mode, cell.size))
         if median is None:
             unknown += 1
         else:
-            seconds += median * count / 1e9
+            seconds += median * (cell.warmup + cell.iterations) / 1e9
     return seconds, unknown
 
 

@@ -12,6 +12,7 @@ from typing import Optional
 from textual.message import Message
 
 from engine.events import Event
+from engine.plan import Plan
 
 
 @dataclass
@@ -23,7 +24,8 @@ class EngineEvents(Message):
 
 @dataclass
 class EngineExited(Message):
-    """A child engine run ended; ``problem`` carries its stderr when it ended badly."""
+    """The child engine ended; ``label`` is its plan's origin, ``problem`` its stderr when it
+    ended badly."""
 
     label: str
     returncode: int
@@ -41,13 +43,9 @@ class ModelChanged(Message):
 
 @dataclass
 class RunRequested(Message):
-    """The setup screen asks for a run: one engine job per distinct iteration count."""
+    """The setup screen asks for a run of this plan (already checked by ``make_plan``)."""
 
-    runtimes: list[str]
-    modes: list[str]
-    preset: str
-    sizes: dict[str, int]
-    iterations: dict[str, int]
+    plan: Plan
 
 
 @dataclass

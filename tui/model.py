@@ -1,8 +1,8 @@
 """What the dashboard knows about a run: cells and their samples, rebuilt from engine events.
 
 Plain Python, no Textual: the same ``apply`` serves live streams and results files, so the
-screens and the results file can never disagree. A ``CellStarted`` resets its cell, which is
-how a re-run's samples replace the old ones.
+screens and the results file can never disagree. Cells appear when a ``RunPlanned`` announces
+them; a ``CellStarted`` resets its cell, which is how a re-run's samples replace the old ones.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 from engine.events import (
     ArtifactBuilt,
+    CellEvent,
     CellFinished,
     CellStarted,
     Event,
@@ -21,8 +22,10 @@ from engine.events import (
     RunFinished,
     RunPlanned,
     SampleRecorded,
+    Tally,
     from_dict,
 )
+from engine.plan import Cell, Plan, PlanError, Settings
 from engine.stats import percentile
 from engine.units import fmt_ns
 
@@ -49,6 +52,7 @@ class CellState:
     last_ns: Optional[int] = None
     peak_rss: Optional[int] = None
     footprint: Optional[int] = None
+    note: Optional[str] = None
     error: Optional[str] = None
     _sorted: list[int] = field(default_factory=list, repr=False)
     """wall_ns kept in order as samples arrive, so quantiles cost no sort per redraw."""
@@ -56,7 +60,7 @@ class CellState:
     def start(self, event: CellStarted) -> None:
         """A (re)start: forget earlier samples, take the new iteration count and size."""
         self.size, self.iterations, self.warmup = event.size, event.iterations, event.warmup
-        self.footprint = event.footprint_bytes
+        self.footprint, self.note = event.footprint_bytes, event.note
         self.status = "running"
         self.wall_ns, self.phases_ns, self._sorted = [], {}, []
         self.measured = self.failed = 0
@@ -97,59 +101,50 @@ class RunModel:
     cells: dict[str, CellState] = field(default_factory=dict)
     max_rss: int = 0
     max_footprint: int = 0
-    ok_samples: int = 0
-    failed_samples: int = 0
-    finished_runs: int = 0
+    tally: Tally = field(default_factory=Tally)
+    plans: dict[str, tuple[Cell, Settings]] = field(default_factory=dict)
+    """Each cell as last planned, with its run's settings: what a re-run starts from."""
     _planned: list[str] = field(default_factory=list, repr=False)
 
-    def expect(self, cells: Iterable[dict[str, Any]]) -> list[str]:
-        """Cells a run plans (``RunPlanned.cells`` rows); returns the ids that are new."""
+    def plan(self, plan: Plan) -> list[str]:
+        """The cells a run announces; returns the ids that are new."""
         new = []
-        for row in cells:
-            cell = self.cells.get(row["cell_id"])
+        for planned in plan.cells:
+            cell = self.cells.get(planned.cell_id)
             if cell is None:
-                cell = self.cells[row["cell_id"]] = CellState(
-                    row["cell_id"], row["runtime"], row["benchmark"], row["mode"], row["size"],
-                    row["iterations"], row.get("warmup", 0))
+                cell = self.cells[planned.cell_id] = CellState(
+                    planned.cell_id, planned.runtime, planned.benchmark, planned.mode,
+                    planned.size, planned.iterations, planned.warmup)
                 new.append(cell.cell_id)
             cell.status = "queued"
+            self.plans[planned.cell_id] = (planned, plan.settings)
+        self._planned = [c.cell_id for c in plan.cells]
         return new
 
     def apply(self, event: Event, notes: list[str]) -> Optional[str]:
         """Fold one event in; returns the touched cell id and appends log lines to ``notes``."""
         if isinstance(event, SampleRecorded):
-            cell = self._cell(event.cell_id, event.runtime, event.benchmark, event.mode,
-                              event.size)
+            cell = self._cell(event)
             cell.add(event)
+            self.tally.add(event)
             if event.peak_rss_bytes:
                 self.max_rss = max(self.max_rss, event.peak_rss_bytes)
-            if event.warmup:
-                return cell.cell_id
-            if event.ok:
-                self.ok_samples += 1
-            else:
-                self.failed_samples += 1
-                if sum(n.startswith("[red]") for n in notes) < MAX_FAILURE_NOTES:
-                    notes.append(f"[red]{event.cell_id} #{event.iteration} failed:[/] "
-                                 f"{event.error}")
+            if not event.ok and not event.warmup \
+                    and sum(n.startswith("[red]") for n in notes) < MAX_FAILURE_NOTES:
+                notes.append(f"[red]{event.cell_id} #{event.iteration} failed:[/] {event.error}")
             return cell.cell_id
         if isinstance(event, CellStarted):
-            cell = self._cell(event.cell_id, event.runtime, event.benchmark, event.mode,
-                              event.size)
+            cell = self._cell(event)
             cell.start(event)
             self.max_footprint = max(self.max_footprint, event.footprint_bytes or 0)
             return cell.cell_id
         if isinstance(event, CellFinished):
-            cell = self._cell(event.cell_id, event.runtime, event.benchmark, event.mode,
-                              event.size)
-            cell.status = "cancelled" if event.cancelled else "done"
-            notes.append(f"{event.cell_id}: median {fmt_ns(event.summary.get('median'))}, "
-                         f"{event.summary.get('ok', 0)} ok, {event.summary.get('failed', 0)} "
-                         f"failed" + (" [yellow](cancelled)[/]" if event.cancelled else ""))
-            return cell.cell_id
+            return self._finish(event, notes)
         if isinstance(event, RunPlanned):
-            self.expect(event.cells)
-            self._planned = [row["cell_id"] for row in event.cells]
+            try:
+                self.plan(Plan.from_dict(event.plan, check=False))
+            except PlanError as exc:
+                notes.append(f"[yellow]cannot read the run's plan: {exc}[/]")
         elif isinstance(event, RunError):
             notes.append(f"[yellow]{event.message}[/]")
             if event.cell_id in self.cells:
@@ -158,11 +153,20 @@ class RunModel:
         elif isinstance(event, ArtifactBuilt) and not event.cached:
             notes.append(f"built {event.benchmark} ({event.target}) in {event.seconds:.1f} s")
         elif isinstance(event, RunFinished):
-            self.finished_runs += 1
             self._settle("cancelled" if event.cancelled else "skipped")
             notes.append(f"run finished: {event.ok_samples} ok, {event.failed_samples} failed, "
                          f"{event.seconds:.1f} s" + (" (cancelled)" if event.cancelled else ""))
         return None
+
+    def _finish(self, event: CellFinished, notes: list[str]) -> str:
+        cell = self._cell(event)
+        cell.status = "cancelled" if event.cancelled else "failed" if event.error else "done"
+        if event.error:
+            cell.error = event.error
+        notes.append(f"{event.cell_id}: median {fmt_ns(event.summary.get('median'))}, "
+                     f"{event.summary.get('ok', 0)} ok, {event.summary.get('failed', 0)} "
+                     f"failed" + (" [yellow](cancelled)[/]" if event.cancelled else ""))
+        return cell.cell_id
 
     def _settle(self, status: str) -> None:
         """A run's cells still queued when it ends never ran (cancelled, runtime unavailable)."""
@@ -170,10 +174,12 @@ class RunModel:
             if cell.status in ("queued", "running"):
                 cell.status = status
 
-    def _cell(self, cell_id: str, runtime: str, benchmark: str, mode: str, size: int) -> CellState:
-        cell = self.cells.get(cell_id)
+    def _cell(self, event: CellEvent) -> CellState:
+        """The cell a cell event belongs to (created if a file lacks its plan)."""
+        cell = self.cells.get(event.cell_id)
         if cell is None:
-            cell = self.cells[cell_id] = CellState(cell_id, runtime, benchmark, mode, size, 0)
+            cell = self.cells[event.cell_id] = CellState(
+                event.cell_id, event.runtime, event.benchmark, event.mode, event.size, 0)
         return cell
 
     @classmethod

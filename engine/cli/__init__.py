@@ -1,16 +1,19 @@
-"""``faasbench``: the command line. Parsing and dispatch only; the views live beside it."""
+"""``faasbench``: the command line. Parsing and dispatch only; the views live beside it.
+
+Parsing imports nothing heavy (no rich, docker, wasmtime, textual or psutil): ``--help`` and a
+typo answer at once. Each command's view is imported when that command runs.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Optional
+from typing import Any, Callable, NoReturn, Optional
 
 from .. import benchmarks, runtimes
-from ..plan import MODES, PlanError
-from ..toolchain import OPT_LEVELS
-from .docker_view import DEFAULT_MIRROR, parse_bytes
+from ..options import DEFAULT_MODES, DEFAULT_RUNTIMES, FLAGS, MODES, PlanError, RunOptions
+from ..toolchain import NATIVE_CPUS, OPT_LEVELS, BuildFlags
 
 EXIT_BAD_INPUT = 2
 
@@ -19,15 +22,58 @@ def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+def _argument_type(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """A parser whose ValueError message argparse shows as it is."""
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = parse.__name__
+    return convert
+
+
 def _add_build_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--opt", default="O2", choices=OPT_LEVELS,
-                        help="optimisation level for both wasm and native (default O2)")
-    parser.add_argument("--native-cpu", default="native", choices=("native", "baseline"),
-                        help="native: host CPU like the wasm JITs (default); baseline: portable")
+    flags = BuildFlags()
+    parser.add_argument("--opt", choices=OPT_LEVELS,
+                        help=f"optimisation level for both wasm and native "
+                             f"(default {flags.opt_level})")
+    parser.add_argument("--native-cpu", choices=NATIVE_CPUS,
+                        help="native: host CPU like the wasm JITs; baseline: portable "
+                             f"(default {flags.native_cpu})")
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """One flag per RunOptions field, its default shown from the dataclass."""
+    defaults = RunOptions()
+    for flag in FLAGS:
+        default = getattr(defaults, flag.field)
+        if flag.parse is None:
+            parser.add_argument(flag.flag, dest=flag.field, action="store_const", const=True,
+                                help=flag.help)
+        else:
+            shown = "none" if default is None else default
+            parser.add_argument(flag.flag, dest=flag.field, type=_argument_type(flag.parse),
+                                metavar=flag.metavar, help=f"{flag.help} (default {shown})")
+
+
+PLAN_SHAPING = {**{dest: "--" + dest.replace("_", "-") for dest in (
+    "runtimes", "benchmarks", "preset", "iterations", "warmup", "mode", "size", "opt",
+    "native_cpu")}, **{f.field: f.flag for f in FLAGS}}
+"""What ``--plan`` already says (argument name: flag); giving both is an error rather than a
+silent choice."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Bad input gets one line (what is wrong, and where help is) and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
+    top = _Parser(
         prog="faasbench",
         description="Measure WebAssembly runtimes against native processes (and Docker) on "
                     "the FaaS study's benchmarks, with verified outputs.")
@@ -44,31 +90,29 @@ def parser() -> argparse.ArgumentParser:
     overhead.add_argument("--runs", type=int, default=200, help="iterations for each (1..100000)")
 
     run = sub.add_parser("run", help="run benchmarks on runtimes and record the results")
-    run.add_argument("--runtimes", type=_csv, default=["native", "wasmtime"],
-                     help=f"comma-separated; known: {','.join(runtimes.names())}")
-    run.add_argument("--benchmarks", type=_csv, default=list(benchmarks.BENCHMARKS),
-                     help=f"comma-separated; known: {','.join(benchmarks.BENCHMARKS)}")
-    run.add_argument("--preset", default="quick",
-                     help=f"sizes and iterations: {', '.join(benchmarks.PRESETS)} (default quick)")
+    run.add_argument("--plan", metavar="FILE",
+                     help="run exactly this plan (JSON, as the results' run_planned line holds "
+                          "it; - reads stdin) instead of the options below")
+    run.add_argument("--runtimes", type=_csv,
+                     help=f"comma-separated (default {','.join(DEFAULT_RUNTIMES)}); built in: "
+                          f"{','.join(runtimes.builtin_names())}, and any in runtimes.toml "
+                          "(faasbench doctor lists them all)")
+    run.add_argument("--benchmarks", type=_csv,
+                     help=f"comma-separated (default all): {','.join(benchmarks.BENCHMARKS)}")
+    run.add_argument("--preset",
+                     help=f"sizes and iterations: {', '.join(benchmarks.PRESETS)} (default "
+                          f"{benchmarks.PRESETS[0]})")
     run.add_argument("--iterations", type=int, help="measured iterations per cell (1..100000)")
     run.add_argument("--warmup", type=int,
                      help="unmeasured iterations first (default: 1 in warm mode, 0 in cold)")
-    run.add_argument("--mode", type=_csv, default=["cold"],
-                     help=f"start mode(s), comma-separated: {', '.join(MODES)} (default cold)")
-    run.add_argument("--size", action="append", default=[], metavar="BENCH=N",
+    run.add_argument("--mode", type=_csv,
+                     help=f"start mode(s), comma-separated: {', '.join(MODES)} "
+                          f"(default {','.join(DEFAULT_MODES)})")
+    run.add_argument("--size", action="append", metavar="BENCH=N",
                      help="override one benchmark's size (repeatable)")
-    run.add_argument("--timeout", type=float, default=300.0,
-                     help="per-iteration timeout in seconds (default 300)")
-    run.add_argument("--fuel", action="store_true",
-                     help="count wasm fuel per invocation (slower; recorded in the results)")
+    _add_run_options(run)
     run.add_argument("--out", help="results file (JSONL); default: a new file in the data dir")
     run.add_argument("--json", action="store_true", help="stream events as JSON lines to stdout")
-    run.add_argument("--docker-base", metavar="IMAGE",
-                     help="run Docker's binary on this local base image instead of FROM scratch")
-    run.add_argument("--container-memory", type=parse_bytes, default="2g", metavar="SIZE",
-                     help="Docker memory limit per container, e.g. 512m (default 2g)")
-    run.add_argument("--pids-limit", type=int, default=64,
-                     help="Docker pids limit per container (default 64)")
     _add_build_options(run)
 
     clean = sub.add_parser("clean", help="remove leftover faasbench containers (and images)")
@@ -76,7 +120,7 @@ def parser() -> argparse.ArgumentParser:
 
     base = sub.add_parser("docker-base", help="build a minimal Debian base image (debootstrap)")
     base.add_argument("--suite", default="bookworm", help="Debian suite (default bookworm)")
-    base.add_argument("--mirror", default=DEFAULT_MIRROR, help=f"default {DEFAULT_MIRROR}")
+    base.add_argument("--mirror", help="Debian mirror (default deb.debian.org)")
     base.add_argument("--rebuild", action="store_true", help="rebuild even if cached")
     return top
 
@@ -95,7 +139,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.command == "build":
             from .build_view import show_build
 
-            return show_build(args.opt, args.native_cpu)
+            return show_build(args.opt or BuildFlags().opt_level,
+                              args.native_cpu or BuildFlags().native_cpu)
         if args.command == "overhead":
             from .overhead_view import show_overhead
 

@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import re
 from typing import Any
 
 from rich.console import Console
 
 from ..docker_engine import FIX, EngineError, connect
-from ..docker_images import LABEL, build_debian_base, remove_containers, remove_images
+from ..docker_images import (
+    DEBIAN_MIRROR,
+    LABEL,
+    build_debian_base,
+    remove_containers,
+    remove_images,
+)
 from ..units import fmt_bytes
-
-_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
-DEFAULT_MIRROR = "http://deb.debian.org/debian"
-
-
-def parse_bytes(text: str) -> int:
-    """``512m``, ``2g``, ``2GiB`` or plain bytes, as ``docker run --memory`` takes them."""
-    match = re.fullmatch(r"\s*(\d+)\s*([kmgt]?)(i?b)?\s*", text.lower())
-    if match is None:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size like 512m or 2g")
-    return int(match.group(1)) * _UNITS[match.group(2)]
 
 
 def _client(console: Console) -> Any:
@@ -52,11 +46,12 @@ def docker_base_command(args: argparse.Namespace) -> int:
     client = _client(console)
     if client is None:
         return 1
+    mirror = args.mirror or DEBIAN_MIRROR
     with client:
-        console.print(f"debootstrap --variant=minbase {args.suite} from {args.mirror} "
+        console.print(f"debootstrap --variant=minbase {args.suite} from {mirror} "
                       "(cached after the first build) ...")
         try:
-            result = build_debian_base(client, args.suite, args.mirror, args.rebuild)
+            result = build_debian_base(client, args.suite, mirror, args.rebuild)
         except RuntimeError as exc:
             console.print(f"[red]{exc}[/]")
             return 1

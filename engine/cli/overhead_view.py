@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from ..options import check_count
 from ..overhead import measure
-from ..plan import check_iterations
 from ..units import fmt_ns
 
 
 def show_overhead(runs: int) -> int:
-    result = measure(check_iterations(runs, "runs"))
+    result = measure(check_count(runs, "runs"))
     ours, theirs = result["faasbench_median_ns"], result["hyperfine_median_ns"]
     print(f"binary:             {result['binary']} ({runs} runs each)")
     print(f"faasbench median:   {fmt_ns(ours)}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,20 +16,23 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ..benchmarks import BENCHMARKS, PRESETS
 from ..events import (
     ArtifactBuilt,
     CellFinished,
     CellStarted,
-    Event,
     RunError,
     RunFinished,
     SampleRecorded,
 )
-from ..plan import make_plan, parse_sizes
+from ..options import DEFAULT_MODES, DEFAULT_RUNTIMES, FLAGS, PlanError, RunOptions
+from ..plan import Plan, make_plan, parse_sizes
 from ..results import ResultsWriter, default_path
 from ..runner import Run
 from ..stats import ratio
-from ..units import fmt_ns
+from ..toolchain import BuildFlags
+from ..units import fmt_ns, fmt_ratio
+from . import PLAN_SHAPING
 
 EXIT_CANCELLED = 130
 
@@ -44,28 +48,52 @@ def _install_interrupt(run: Run, console: Console) -> None:
     signal.signal(signal.SIGUSR1, lambda signum, frame: run.cancel_cell())
 
 
+def plan_from_args(args: argparse.Namespace) -> Plan:
+    """The plan ``--plan`` names, or the one the flags describe (defaults from engine.options)."""
+    if args.plan is not None:
+        given = [flag for name, flag in PLAN_SHAPING.items() if getattr(args, name) is not None]
+        if given:
+            raise PlanError(f"--plan already says what to run; drop {', '.join(given)}")
+        return Plan.from_json(_read_plan(args.plan))
+    chosen = args.benchmarks or list(BENCHMARKS)
+    defaults = BuildFlags()
+    options = RunOptions(**{f.field: getattr(args, f.field) for f in FLAGS
+                            if getattr(args, f.field) is not None})
+    return make_plan(args.runtimes or DEFAULT_RUNTIMES, chosen,
+                     preset=args.preset or PRESETS[0], iterations=args.iterations,
+                     modes=args.mode or DEFAULT_MODES, sizes=parse_sizes(args.size or [], chosen),
+                     warmup=args.warmup,
+                     flags=BuildFlags(args.opt or defaults.opt_level,
+                                      args.native_cpu or defaults.native_cpu),
+                     options=options)
+
+
+def _read_plan(source: str) -> str:
+    if source == "-":
+        return sys.stdin.read()
+    try:
+        return Path(source).read_text()
+    except OSError as exc:
+        raise PlanError(f"cannot read the plan {source}: {exc.strerror}") from None
+
+
 def run_command(args: argparse.Namespace) -> int:
-    sizes = parse_sizes(args.size, args.benchmarks)
-    plan = make_plan(args.runtimes, args.benchmarks, preset=args.preset,
-                     iterations=args.iterations, modes=args.mode, sizes=sizes,
-                     warmup=args.warmup, opt_level=args.opt, native_cpu=args.native_cpu,
-                     fuel=args.fuel, timeout_s=args.timeout, docker_base=args.docker_base,
-                     container_memory_bytes=args.container_memory, pids_limit=args.pids_limit)
+    plan = plan_from_args(args)
     run = Run(plan)
     path = Path(args.out) if args.out else default_path(run.run_id)
     writer = ResultsWriter(path)
     console = Console(stderr=True)
     _install_interrupt(run, console)
     finished: list[CellFinished] = []
-    failed = 0
     try:
         if args.json:
             for event in run.events():
                 writer.write(event)
                 print(event.to_json(), flush=True)
-                failed += _count_failed(event)
+                if isinstance(event, CellFinished):
+                    finished.append(event)
         else:
-            failed = _run_with_progress(run, writer, console, finished)
+            _run_with_progress(run, writer, console, finished)
     finally:
         writer.close()
     if not args.json:
@@ -74,23 +102,17 @@ def run_command(args: argparse.Namespace) -> int:
     console.print(f"results: {path}")
     if run.cancelled:
         return EXIT_CANCELLED
-    return 1 if failed else 0
-
-
-def _count_failed(event: Event) -> int:
-    return int(isinstance(event, SampleRecorded) and not event.ok)
+    return 1 if run.tally.failed or any(c.error for c in finished) else 0
 
 
 def _run_with_progress(run: Run, writer: ResultsWriter, console: Console,
-                       finished: list[CellFinished]) -> int:
-    failed = 0
+                       finished: list[CellFinished]) -> None:
     total = sum(c.warmup + c.iterations for c in run.plan.cells)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console) as progress:
         task = progress.add_task("preparing", total=total)
         for event in run.events():
             writer.write(event)
-            failed += _count_failed(event)
             if isinstance(event, ArtifactBuilt) and not event.cached:
                 progress.update(task, description=f"built {event.benchmark} ({event.target}) "
                                                   f"{event.index}/{event.total}")
@@ -98,6 +120,8 @@ def _run_with_progress(run: Run, writer: ResultsWriter, console: Console,
                 progress.update(task, description="building artifacts")
             elif isinstance(event, CellStarted):
                 progress.update(task, description=event.cell_id)
+                if event.note:
+                    console.print(f"[dim]{event.cell_id}: {event.note}[/]")
             elif isinstance(event, SampleRecorded):
                 progress.advance(task)
                 if not event.ok:
@@ -108,12 +132,12 @@ def _run_with_progress(run: Run, writer: ResultsWriter, console: Console,
                 s = event.summary
                 console.print(f"{event.cell_id}: median {fmt_ns(s['median'])}, "
                               f"{s['ok']} ok, {s['failed']} failed"
-                              + (" (cancelled)" if event.cancelled else ""))
+                              + (" (cancelled)" if event.cancelled else "")
+                              + (" [red](stopped short)[/]" if event.error else ""))
             elif isinstance(event, RunError):
                 console.print(f"[yellow]{event.message}[/]")
             elif isinstance(event, RunFinished):
                 progress.update(task, description="done" if not event.cancelled else "cancelled")
-    return failed
 
 
 def summary_tables(finished: list[CellFinished]) -> list[Table]:
@@ -131,7 +155,7 @@ def summary_tables(finished: list[CellFinished]) -> list[Table]:
                       else "–")
             r = ratio(s["median"], native.get(c.mode))
             table.add_row(c.runtime, c.mode, fmt_ns(s["median"]), spread,
-                          f"{r:.2f}" if r is not None else "–", str(s["ok"]),
+                          fmt_ratio(r), str(s["ok"]),
                           f"[red]{s['failed']}[/]" if s["failed"] else "0")
         tables.append(table)
     return tables

@@ -1,39 +1,57 @@
 """The runtime registry: adding a runtime is one module plus one line here.
 
 Modules are imported lazily so a missing optional library (say, wasmer) only makes that
-runtime unavailable instead of breaking the tool.
+runtime unavailable instead of breaking the tool, and so listing names stays cheap.
+``FAASBENCH_RUNTIME_PLUGINS`` adds runtimes from other modules (``name=module:Class``,
+comma-separated); the tests register their stand-in runtime this way.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+from typing import TYPE_CHECKING
 
-from .base import Availability, Invocation, Job, Runtime
+if TYPE_CHECKING:
+    from .base import Availability, Runtime
 
-_REGISTRY: dict[str, str] = {
+_BUILTIN: dict[str, str] = {
     "native": "engine.runtimes.native:NativeRuntime",
     "wasmtime": "engine.runtimes.wasmtime:WasmtimeRuntime",
     "wasmer": "engine.runtimes.wasmer:WasmerRuntime",
     "node": "engine.runtimes.node:NodeRuntime",
     "docker": "engine.runtimes.docker:DockerRuntime",
-    **{name: f"engine.runtimes.cli:{name}" for name in (
+    **{name: f"engine.runtimes.cli_runtime:{name}" for name in (
         "wasmtime-cli", "wasmtime-cli-aot", "wasmedge", "wasmedge-aot", "wasmer-cli", "iwasm",
         "wavm", "wavm-aot")},
 }
+PLUGINS_VARIABLE = "FAASBENCH_RUNTIME_PLUGINS"
 
-__all__ = ["Availability", "Invocation", "Job", "Runtime", "get", "names"]
+__all__ = ["builtin_names", "get", "names", "probe"]
+
+
+def _plugins() -> dict[str, str]:
+    entries = [e.strip() for e in os.environ.get(PLUGINS_VARIABLE, "").split(",") if e.strip()]
+    return dict(e.split("=", 1) for e in entries if "=" in e)
 
 
 def _registry() -> dict[str, str]:
-    """The built-ins plus the command templates the user's runtimes.toml adds."""
-    from .cli import user_runtime_names
+    """The built-ins, the command templates the user's runtimes.toml adds, and plugins."""
+    from .cli_templates import user_runtime_names
 
-    return {**_REGISTRY, **{n: f"engine.runtimes.cli:{n}" for n in user_runtime_names()}}
+    return {**_BUILTIN,
+            **{n: f"engine.runtimes.cli_runtime:{n}" for n in user_runtime_names()},
+            **_plugins()}
 
 
 def names() -> list[str]:
     """Every runtime faasbench knows, available here or not."""
     return list(_registry())
+
+
+def builtin_names() -> list[str]:
+    """The runtimes faasbench brings (without reading the user's runtimes.toml)."""
+    return list(_BUILTIN)
 
 
 def get(name: str) -> type[Runtime]:
@@ -48,6 +66,8 @@ def get(name: str) -> type[Runtime]:
 
 def probe(name: str) -> Availability:
     """``available()`` of a runtime, guarded: even a broken module reports, never raises."""
+    from .base import Availability
+
     try:
         return get(name).available()
     except Exception as exc:  # a broken install must show up as a reason, not a crash

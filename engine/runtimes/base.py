@@ -3,7 +3,8 @@
 A runtime lives in the worker process. The worker calls ``prepare()`` once per cell and
 ``invoke()`` once per iteration, then ``close()``. Capability flags are class data so the
 CLI and the dashboard can show them without special cases. Phases are named as the runtime
-really has them; what it does not expose stays out rather than being guessed.
+really has them (the names are listed in ``engine.protocol.PHASES``); what it does not expose
+stays out rather than being guessed.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from importlib import metadata
 from typing import Any, ClassVar, Optional
+
+from ..options import RunOptions
 
 
 @dataclass(frozen=True)
@@ -32,14 +34,18 @@ class Job:
 
     benchmark: str
     artifact: str
+    """The program (.wasm or native binary); empty for a runtime that needs none."""
     argv: list[str]
-    data_dir: str
+    host_dir: str
+    """The benchmark's data directory on the host: the only directory the guest is shown."""
     guest_dir: str
+    """Where the guest sees ``host_dir`` (read-only)."""
     mode: str
-    timeout_s: float
-    stdout_path: str
-    stderr_path: str
-    options: dict[str, Any] = field(default_factory=dict)
+    run_id: str
+    options: RunOptions
+    stdout_path: str = ""
+    stderr_path: str = ""
+    """Where the guest's output goes; the worker sets both to its scratch space."""
 
 
 @dataclass
@@ -58,6 +64,8 @@ class Invocation:
 
 def distribution_bytes(name: str) -> Optional[int]:
     """Installed size of a Python distribution, from the sizes pip recorded for its files."""
+    from importlib import metadata  # slow to import; only footprints need it
+
     try:
         files = metadata.files(name)
     except metadata.PackageNotFoundError:
@@ -69,15 +77,21 @@ class Runtime(ABC):
     """One way to run a program. Subclasses set the class data and implement the methods."""
 
     name: ClassVar[str]
-    artifact_target: ClassVar[str]
-    """Which build it runs: ``wasm`` or ``native``."""
+    artifact_target: ClassVar[Optional[str]]
+    """Which build it runs: ``wasm``, ``native``, or None for none."""
     kind: ClassVar[str]
-    """``native``, ``wasm`` or ``container``: the dashboard groups runtimes by it."""
+    """``native``, ``wasm`` or ``container``: which side of the comparison it is on (doctor
+    and the results show it)."""
     counts_fuel: ClassVar[bool] = False
     has_memory_limit: ClassVar[bool] = False
-    supports_warm: ClassVar[bool] = True
+    keeps_host: ClassVar[bool] = True
+    """False when nothing stays up between requests (a process per run): its warm cells then
+    start a fresh process per iteration exactly like cold ones, and say so."""
     maps_guest_dir: ClassVar[bool] = True
     """False when the program sees host paths (native), so its argv names the host directory."""
+    reply_grace_s: ClassVar[float] = 5.0
+    """How long past the per-iteration timeout the controller waits for an answer before it
+    kills the worker and records the sample as timed out."""
 
     def __init__(self, job: Job) -> None:
         self.job = job
@@ -107,6 +121,14 @@ class Runtime(ABC):
         installed = self.installed_bytes()
         program = os.path.getsize(self.job.artifact)
         return program + installed if installed is not None else program
+
+    @classmethod
+    def mode_note(cls, mode: str) -> Optional[str]:
+        """How this runtime's ``mode`` differs from what its name promises, or None."""
+        if mode == "warm" and not cls.keeps_host:
+            return f"warm = cold: {cls.name} keeps nothing up between requests, so each one " \
+                   "starts a fresh process"
+        return None
 
     @classmethod
     def cleanup(cls, run_id: str) -> None:

@@ -26,6 +26,7 @@ import os
 import shlex
 import sys
 from dataclasses import dataclass, fields, replace
+from functools import cache
 from pathlib import Path
 from typing import Any, Optional
 
@@ -150,3 +151,15 @@ def load(path: Optional[Path] = None) -> tuple[dict[str, Template], dict[str, st
             errors[name] = f"{path} [runtimes.{name}]: {exc}"
             templates.pop(name, None)
     return templates, errors
+
+
+@cache
+def configured() -> tuple[dict[str, Template], dict[str, str]]:
+    """runtimes.toml, read once per process (the registry asks on every lookup)."""
+    return load()
+
+
+def user_runtime_names() -> list[str]:
+    """Names the user's runtimes.toml adds (rejected entries too, so doctor shows why)."""
+    templates, errors = configured()
+    return [n for n in (*templates, *errors) if n not in BUILTIN]

@@ -11,6 +11,7 @@ while a warm exec reports the program's own peak RSS through the launcher (c_sou
 
 from __future__ import annotations
 
+import signal
 import time
 import uuid
 from pathlib import Path
@@ -37,13 +38,15 @@ from ..docker_images import (
 )
 from ..launcher import launcher_path, split_report
 from .base import Availability, Invocation, Runtime
+from .process import watchdog
 
 USER = "65534:65534"
-DEFAULT_MEMORY_BYTES = 2 << 30
-DEFAULT_PIDS_LIMIT = 64
 CGROUP_ROOT = "/faasbench"
 LOG_CONFIG = {"Type": "local", "Config": {"max-size": "1g", "compress": "false"}}
 """The ``local`` log driver keeps output bytes exact; ``json-file`` mangles binary output."""
+
+
+TIMED_OUT = "timed out (container removed after the per-iteration timeout)"
 
 
 def _cgroup_of_run(run_id: str) -> str:
@@ -57,6 +60,9 @@ class DockerRuntime(Runtime):
     artifact_target = "native"
     kind = "container"
     has_memory_limit = True
+    reply_grace_s = 60.0
+    """Engine calls may each wait up to the timeout + 30 s, and a timeout's clean-up
+    removes containers through the engine."""
 
     @classmethod
     def available(cls) -> Availability:
@@ -77,16 +83,14 @@ class DockerRuntime(Runtime):
             "cgroup_version": info.get("CgroupVersion", "1"), "storage": info.get("Driver")})
 
     def prepare(self) -> None:
-        opts = self.job.options
-        self.client = connect(self.job.timeout_s + 30)
-        self.image: Image = ensure_image(self.client, self.job.benchmark, self.job.artifact,
-                                         opts.get("docker_base"))
-        self.labels = {LABEL: "1", RUN_LABEL: str(opts.get("run_id", "")),
-                       "faasbench.benchmark": self.job.benchmark}
+        job = self.job
+        self.client = connect(job.options.timeout_s + 30)
+        self.image: Image = ensure_image(self.client, job.benchmark, job.artifact,
+                                         job.options.docker_base)
+        self.labels = {LABEL: "1", RUN_LABEL: job.run_id, "faasbench.benchmark": job.benchmark}
         measurable = is_local() and self.client.info().get("CgroupDriver") == "cgroupfs"
         self.cgroup: Optional[str] = (
-            f"{_cgroup_of_run(str(opts.get('run_id')))}/{uuid.uuid4().hex[:8]}"
-            if measurable else None)
+            f"{_cgroup_of_run(job.run_id)}/{uuid.uuid4().hex[:8]}" if measurable else None)
         self.iteration = 0
         self.container: Optional[str] = None
         if self.job.mode == "warm":
@@ -94,13 +98,13 @@ class DockerRuntime(Runtime):
 
     def _host_config(self, cgroup_parent: Optional[str], extra_binds: dict[str, str]) -> Any:
         opts = self.job.options
-        memory = int(opts.get("container_memory_bytes") or DEFAULT_MEMORY_BYTES)
-        binds = {self.job.data_dir: {"bind": self.job.guest_dir, "mode": "ro"}}
+        memory = opts.container_memory_bytes
+        binds = {self.job.host_dir: {"bind": self.job.guest_dir, "mode": "ro"}}
         binds.update({host: {"bind": guest, "mode": "ro"} for host, guest in extra_binds.items()})
         return self.client.create_host_config(
             binds=binds, network_mode="none", read_only=True, cap_drop=["ALL"],
             security_opt=["no-new-privileges"], mem_limit=memory, memswap_limit=memory,
-            pids_limit=int(opts.get("pids_limit") or DEFAULT_PIDS_LIMIT),
+            pids_limit=opts.pids_limit,
             cgroup_parent=cgroup_parent, log_config=LOG_CONFIG)
 
     def _create(self, command: list[str], entrypoint: str, cgroup_parent: Optional[str],
@@ -128,7 +132,7 @@ class DockerRuntime(Runtime):
     def _engine_error(self, exc: Exception) -> str:
         if "timed out" in str(exc).lower() or "ReadTimeout" in type(exc).__name__:
             self._recover()
-            return "timed out (container removed after the per-iteration timeout)"
+            return TIMED_OUT
         return f"Docker engine at {engine_host()} failed: {describe_error(exc)}"
 
     def _recover(self) -> None:
@@ -152,7 +156,7 @@ class DockerRuntime(Runtime):
             t1 = time.perf_counter_ns()
             self.client.start(cid)
             t2 = time.perf_counter_ns()
-            status = self.client.wait(cid, timeout=job.timeout_s)
+            status = self.client.wait(cid, timeout=job.options.timeout_s)
             t3 = time.perf_counter_ns()
             self._write_logs(cid)
             t4 = time.perf_counter_ns()
@@ -183,8 +187,17 @@ class DockerRuntime(Runtime):
         exec_id = self.client.exec_create(
             self.container, [LAUNCHER_GUEST, guest_path(job.benchmark), *job.argv])["Id"]
         t1 = time.perf_counter_ns()
-        stdout, stderr = self.client.exec_start(exec_id, demux=True)
+        # docker-py reads an exec's output with no socket timeout: the watchdog enforces it.
+        dog = watchdog()
+        dog.arm(job.options.timeout_s, self._kill_warm)
+        try:
+            stdout, stderr = self.client.exec_start(exec_id, demux=True)
+        finally:
+            dog.disarm()
         t2 = time.perf_counter_ns()
+        if dog.fired:
+            self._recover()  # removes the killed host and starts a fresh one, unmeasured
+            return Invocation(wall_ns=t2 - t0, exit_code=None, error=TIMED_OUT)
         exit_code = self.client.exec_inspect(exec_id).get("ExitCode")
         t3 = time.perf_counter_ns()
         cpu1 = cgroups.cpu_ns(self.cgroup) if self.cgroup is not None else None
@@ -192,9 +205,25 @@ class DockerRuntime(Runtime):
         Path(job.stdout_path).write_bytes(stdout or b"")
         Path(job.stderr_path).write_bytes(stderr)
         cpu = cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None
+        error = None
+        if report is not None and report.signal is not None:  # the launcher saw the signal
+            exit_code, error = None, f"killed by signal {signal.Signals(report.signal).name}"
         return Invocation(wall_ns=t3 - t0, exit_code=exit_code, cpu_ns=cpu or None,
-                          peak_rss_bytes=report.peak_rss_bytes if report else None,
+                          peak_rss_bytes=report.peak_rss_bytes if report else None, error=error,
                           phases_ns={"create": t1 - t0, "exec": t2 - t1, "inspect": t3 - t2})
+
+    def _kill_warm(self) -> None:
+        """The watchdog's action past the timeout: kill the warm host, which ends the exec."""
+        try:
+            client = connect()
+        except EngineError:
+            return
+        try:
+            client.kill(self.container)
+        except Exception:  # gone already, or the engine died: the exec has ended either way
+            pass
+        finally:
+            client.close()
 
     def close(self) -> None:
         try:

@@ -3,7 +3,8 @@
 A host loads the engine and module once (``load``) and runs a fresh instance per call
 (``run``). Warm mode keeps the host inside the worker. Cold mode starts a fresh Python
 process per iteration (``python -m engine.runtimes.embedded``) that loads and runs once, so
-the sample pays what a cold start really costs; the child reports its phase stamps.
+the sample pays what a cold start really costs, the interpreter included; the child reports
+its phases as a ``HostReport``.
 """
 
 from __future__ import annotations
@@ -18,8 +19,14 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import ClassVar, Optional
 
+import dacite
+
+from ..protocol import HostReport, one_line
 from .base import Invocation, Job, Runtime
-from .process import spawn_and_wait
+from .process import run_fresh_host
+
+HOST_ENV = ("PATH", "PYTHONPATH", "LD_LIBRARY_PATH")
+"""What a fresh Python host keeps of the worker's environment (the 3.9 venv needs the last)."""
 
 
 class EmbeddedHost(ABC):
@@ -60,6 +67,7 @@ class EmbeddedRuntime(Runtime):
     host_class: ClassVar[type[EmbeddedHost]]
     kind = "wasm"
     artifact_target = "wasm"
+    reply_grace_s = 2.0
 
     def prepare(self) -> None:
         # Loading once here also precompiles and caches the module, so no cold sample pays that.
@@ -67,9 +75,8 @@ class EmbeddedRuntime(Runtime):
         self.host.load()
         if self.job.mode == "cold":
             self.host = None
-            self.job_file = Path(self.job.stdout_path).with_suffix(".job.json")
+            self.job_file = Path(f"{self.job.stdout_path}.job.json")
             self.job_file.write_text(json.dumps(asdict(self.job)))
-            self.report_file = Path(self.job.stdout_path).with_suffix(".report.json")
 
     def invoke(self) -> Invocation:
         return self._invoke_warm() if self.host is not None else self._invoke_cold()
@@ -87,57 +94,32 @@ class EmbeddedRuntime(Runtime):
 
     def _invoke_cold(self) -> Invocation:
         argv = [sys.executable, "-m", "engine.runtimes.embedded", self.name, str(self.job_file)]
-        env = {k: v for k, v in os.environ.items()
-               if k in ("PATH", "PYTHONPATH", "LD_LIBRARY_PATH")}
-        proc = spawn_and_wait(sys.executable, argv, stdout_path=str(self.report_file),
-                              stderr_path=self.job.stderr_path, timeout_s=self.job.timeout_s,
+        env = {k: v for k, v in os.environ.items() if k in HOST_ENV}
+        return run_fresh_host(sys.executable, argv, self.job, host_stderr=self.job.stderr_path,
                               env=env)
-        inv = Invocation(wall_ns=proc.wall_ns, exit_code=None, cpu_ns=proc.cpu_ns,
-                         peak_rss_bytes=proc.peak_rss_bytes, error=proc.failure())
-        try:
-            report = json.loads(self.report_file.read_text())
-        except (OSError, ValueError):
-            inv.error = inv.error or "the cold-start process reported nothing"
-            return inv
-        inv.exit_code = report["exit_code"]
-        inv.error = report["error"] or inv.error
-        inv.fuel = report["fuel"]
-        inv.guest_memory_bytes = report["guest_memory_bytes"]
-        stamps = report["stamps"]
-        inv.phases_ns = {
-            "start": stamps["main"] - proc.started_ns,
-            "load": stamps["loaded"] - stamps["main"],
-            **report["phases_ns"],
-            "exit": proc.ended_ns - stamps["done"],
-        }
-        return inv
 
     def close(self) -> None:
         self.host = None
 
 
 def _cold_main(runtime_name: str, job_file: str) -> None:
-    """Child side of a cold start: load, run once, report stamps as JSON on stdout, exit hard."""
+    """Child side of a cold start: load, run once, print a HostReport, exit hard."""
     main_ns = time.perf_counter_ns()
     from . import get
 
-    job = Job(**json.loads(Path(job_file).read_text()))
-    runtime = get(runtime_name)
-    host = runtime.host_class(job)  # type: ignore[attr-defined]
-    error = None
+    job = dacite.from_dict(Job, json.loads(Path(job_file).read_text()))
+    host = get(runtime_name).host_class(job)  # type: ignore[attr-defined]
     try:
         host.load()
         loaded_ns = time.perf_counter_ns()
         inv = host.run()
     except Exception as exc:  # report any engine failure as the sample's reason
         loaded_ns = time.perf_counter_ns()
-        inv = Invocation(wall_ns=0, exit_code=None, error=f"{type(exc).__name__}: {exc}")
-    done_ns = time.perf_counter_ns()
-    error = inv.error
-    report = {"exit_code": inv.exit_code, "error": error, "fuel": inv.fuel,
-              "guest_memory_bytes": inv.guest_memory_bytes, "phases_ns": inv.phases_ns,
-              "stamps": {"main": main_ns, "loaded": loaded_ns, "done": done_ns}}
-    sys.stdout.write(json.dumps(report))
+        inv = Invocation(wall_ns=0, exit_code=None, error=one_line(exc))
+    report = HostReport(inv.exit_code, inv.error, {"load": loaded_ns - main_ns, **inv.phases_ns},
+                        main_ns=main_ns, done_ns=time.perf_counter_ns(), fuel=inv.fuel,
+                        guest_memory_bytes=inv.guest_memory_bytes)
+    sys.stdout.write(report.to_json())
     sys.stdout.flush()
     # os._exit skips interpreter teardown: faster, and wasmer-sdk can abort during teardown.
     os._exit(0)

@@ -1,12 +1,14 @@
 // faasbench's host for WebAssembly under Node.js (V8) with node:wasi preview1.
 //
 //   node node_host.mjs once  SPEC   compile, instantiate and run once; print one JSON report
-//   node node_host.mjs serve SPEC   compile once; run once per line read on stdin, one JSON
-//                                   report line per run (a fresh WASI and instance each time)
+//   node node_host.mjs serve SPEC   compile once and print "ready" (or why not, and exit 1);
+//                                   then run once per line read on stdin, one JSON report line
+//                                   per run (a fresh WASI and instance each time)
 //
-// SPEC is JSON: {module, argv, dataDir, guestDir, stdout, stderr}. Stamps are
-// process.hrtime.bigint(), i.e. CLOCK_MONOTONIC like Python's perf_counter_ns, so the caller
-// can line them up with its own. Guest stdout/stderr go to the files named in SPEC.
+// SPEC is engine.protocol.NodeSpec as JSON: {module, argv, host_dir, guest_dir, stdout, stderr};
+// reports are engine.protocol.HostReport. Stamps are process.hrtime.bigint(), i.e.
+// CLOCK_MONOTONIC like Python's perf_counter_ns, so the caller can line them up with its own.
+// Guest stdout/stderr go to the files named in SPEC.
 const mainNs = process.hrtime.bigint();
 
 // node:wasi is "experimental" and says so on import: hide that one warning, keep the rest.
@@ -35,7 +37,7 @@ async function runOnce(module) {
   try {
     const wasi = new WASI({
       version: 'preview1', args: spec.argv, env: {}, returnOnExit: true,
-      preopens: { [spec.guestDir]: spec.dataDir }, stdin: 0, stdout, stderr,
+      preopens: { [spec.guest_dir]: spec.host_dir }, stdin: 0, stdout, stderr,
     });
     const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
     const t1 = now();
@@ -74,17 +76,18 @@ if (mode === 'once') {
   } catch (err) {
     report = { exit_code: null, error: `compile failed: ${err}`, phases_ns: {} };
   }
-  report.stamps = { main: String(mainNs), done: String(now()) };  // exact as strings
+  report.main_ns = String(mainNs);  // exact as strings
+  report.done_ns = String(now());
   process.stdout.write(JSON.stringify(report));
 } else if (mode === 'serve') {
-  let module, compileNs;
+  let module;
   try {
-    [module, compileNs] = await compile();
+    [module] = await compile();
   } catch (err) {
-    process.stdout.write(`${JSON.stringify({ ready: false, error: `compile failed: ${err}` })}\n`);
+    process.stdout.write(`compile failed: ${String(err).split('\n')[0]}\n`);
     process.exit(1);
   }
-  process.stdout.write(`${JSON.stringify({ ready: true, compile_ns: compileNs })}\n`);
+  process.stdout.write('ready\n');
   for await (const _line of createInterface({ input: process.stdin })) {
     process.stdout.write(`${JSON.stringify(await runOnce(module))}\n`);
   }

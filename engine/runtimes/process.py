@@ -2,8 +2,9 @@
 
 The launcher (``engine.launcher``) forks and waits for the program from a process of a few
 KiB, so its wait4 gives the program's own CPU time and peak RSS, and its clock stamps leave
-the Python side's costs out of the wall time. The watchdog here serves
-in-process engines, whose guests can only be interrupted from another thread.
+the Python side's costs out of the wall time. ``run_fresh_host`` does the same for a host
+process (Python with an embedded engine, node) that reports its own phases. The watchdog here
+serves in-process engines, whose guests can only be interrupted from another thread.
 """
 
 from __future__ import annotations
@@ -15,9 +16,14 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Optional
 
 from ..launcher import launcher_path, parse_report
+from ..protocol import HostReport
+from .base import Invocation, Job
+
+STDERR_TAIL = 300
 
 
 class Watchdog:
@@ -133,3 +139,41 @@ def spawn_and_wait(path: str, argv: Sequence[str], *, stdout_path: str, stderr_p
                              launch_error=f"launcher exit status {status}")
     return ProcessResult(report.start_ns, report.end_ns, report.exit_code, report.signal,
                          report.cpu_ns, report.peak_rss_bytes, timed_out)
+
+
+def tail(path: str, limit: int = STDERR_TAIL) -> str:
+    """The end of a text file on one line (for error messages); empty when unreadable."""
+    try:
+        text = Path(path).read_bytes()[-limit:].decode(errors="replace")
+    except OSError:
+        return ""
+    return " ".join(text.split())
+
+
+def run_fresh_host(exe: str, argv: Sequence[str], job: Job, *, host_stderr: str,
+                   env: Optional[dict[str, str]] = None) -> Invocation:
+    """One cold sample through a fresh host process that prints a ``HostReport`` and exits.
+
+    Wall time, CPU time and peak RSS are the launcher's, for the whole host process; phases
+    are the host's own plus ``start`` (spawn until the host's code runs) and ``exit`` (the
+    run's end until the process is gone). ``host_stderr`` receives the host's own stderr.
+    """
+    report_path = f"{job.stdout_path}.report.json"
+    proc = spawn_and_wait(exe, argv, stdout_path=report_path, stderr_path=host_stderr,
+                          timeout_s=job.options.timeout_s, env=env)
+    inv = Invocation(wall_ns=proc.wall_ns, exit_code=None, cpu_ns=proc.cpu_ns,
+                     peak_rss_bytes=proc.peak_rss_bytes, error=proc.failure())
+    try:
+        report = HostReport.from_json(Path(report_path).read_text())
+    except (OSError, ValueError):
+        inv.error = inv.error or f"the host process reported nothing: {tail(host_stderr)}"
+        return inv
+    inv.exit_code = report.exit_code
+    inv.error = report.error or inv.error
+    inv.fuel, inv.guest_memory_bytes = report.fuel, report.guest_memory_bytes
+    phases = dict(report.phases_ns)
+    if report.main_ns is not None and report.done_ns is not None:
+        phases = {"start": report.main_ns - proc.started_ns, **phases,
+                  "exit": proc.ended_ns - report.done_ns}
+    inv.phases_ns = phases
+    return inv

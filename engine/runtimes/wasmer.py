@@ -15,16 +15,14 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import signal
 import sys
 import time
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from .base import Availability, Invocation, Job, distribution_bytes
 from .embedded import EmbeddedHost, EmbeddedRuntime
-from .process import watchdog
 
 USE_SDK = sys.version_info >= (3, 11)
 PACKAGE = "wasmer-sdk" if USE_SDK else "wasmer"
@@ -54,7 +52,7 @@ class SdkHost(EmbeddedHost):
             commands={"main": wasmer_sdk.PackageCommandDefinition(module="main")})
         self.package = self.loop.run_until_complete(self.client.packages.create(definition))
         # The SDK has no host directory mapping: the data files are copied into each sandbox.
-        root = Path(self.job.data_dir)
+        root = Path(self.job.host_dir)
         self.files = {f"{self.job.guest_dir}/{p.relative_to(root).as_posix()}": p.read_bytes()
                       for p in sorted(root.rglob("*")) if p.is_file()}
 
@@ -64,7 +62,7 @@ class SdkHost(EmbeddedHost):
         t1 = time.perf_counter_ns()
         try:
             command = sandbox.command(self.package, self.job.argv[1:])
-            output = await command.run(timeout=self.job.timeout_s, check=False)
+            output = await command.run(timeout=self.job.options.timeout_s, check=False)
         finally:
             await sandbox.close()
         return output, t0, t1
@@ -95,7 +93,8 @@ class LegacyHost(EmbeddedHost):
     """wasmer 1.1.0 + Cranelift: each ``run`` is a fresh WASI env and instance of one module.
 
     Like the SDK, it compiles on first use: the first ``run`` reports a ``compile`` phase
-    (in warm cells that is the warmup iteration).
+    (in warm cells that is the warmup iteration). It cannot interrupt a guest: past the
+    per-iteration timeout the controller kills the worker, and the sample says it timed out.
     """
 
     def load(self) -> None:
@@ -119,14 +118,11 @@ class LegacyHost(EmbeddedHost):
             phases["compile"] = time.perf_counter_ns() - t0
         t0 = time.perf_counter_ns()
         env = (wasi.StateBuilder(job.argv[0]).arguments(job.argv[1:])
-               .map_directory(job.guest_dir, job.data_dir).finalize())
+               .map_directory(job.guest_dir, job.host_dir).finalize())
         instance = self.wasmer.Instance(
             self.module, env.generate_import_object(self.store, self.wasi_version))
         t1 = time.perf_counter_ns()
         exit_code, error = 0, None
-        # This package cannot interrupt a guest; past the timeout the process has to go.
-        dog = watchdog()
-        dog.arm(job.timeout_s, lambda: os.kill(os.getpid(), signal.SIGKILL))
         try:
             with _redirected(1, job.stdout_path), _redirected(2, job.stderr_path):
                 instance.exports._start()
@@ -137,8 +133,6 @@ class LegacyHost(EmbeddedHost):
                 exit_code = int(message[len(prefix):])
             else:
                 exit_code, error = None, f"trap: {message}"
-        finally:
-            dog.disarm()
         t2 = time.perf_counter_ns()
         phases.update(instantiate=t1 - t0, execute=t2 - t1)
         memory = getattr(instance.exports, "memory", None)
@@ -197,7 +191,7 @@ class WasmerRuntime(EmbeddedRuntime):
                                      "compiler": COMPILER})
 
     @classmethod
-    def installed_bytes(cls) -> int | None:
+    def installed_bytes(cls) -> Optional[int]:
         packages = [PACKAGE] if USE_SDK else [PACKAGE, "wasmer-compiler-cranelift"]
         sizes = [distribution_bytes(p) for p in packages]
         return None if None in sizes else sum(s for s in sizes if s is not None)

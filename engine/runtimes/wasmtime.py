@@ -13,6 +13,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Optional
 
+from ..files import write_atomic
 from .base import Availability, Invocation, distribution_bytes
 from .embedded import EmbeddedHost, EmbeddedRuntime
 from .process import watchdog
@@ -36,7 +37,7 @@ class WasmtimeHost(EmbeddedHost):
         import wasmtime
 
         self.wasmtime = wasmtime
-        fuel = bool(self.job.options.get("fuel"))
+        fuel = self.job.options.fuel
         config = wasmtime.Config()
         config.consume_fuel = fuel
         config.epoch_interruption = True
@@ -44,10 +45,7 @@ class WasmtimeHost(EmbeddedHost):
         wasm = Path(self.job.artifact)
         compiled = cwasm_path(wasm, fuel)
         if not compiled.exists():
-            module = wasmtime.Module.from_file(self.engine, str(wasm))
-            tmp = compiled.with_suffix(f".tmp{id(self)}")
-            tmp.write_bytes(module.serialize())
-            tmp.replace(compiled)
+            write_atomic(compiled, wasmtime.Module.from_file(self.engine, str(wasm)).serialize())
         self.module = wasmtime.Module.deserialize_file(self.engine, str(compiled))
         self.linker = wasmtime.Linker(self.engine)
         self.linker.define_wasi()
@@ -55,15 +53,15 @@ class WasmtimeHost(EmbeddedHost):
     def _store(self) -> Any:
         wt, job = self.wasmtime, self.job
         store = wt.Store(self.engine)
-        store.set_limits(memory_size=int(job.options.get("wasm_memory_bytes", 2 << 30)))
-        if job.options.get("fuel"):
+        store.set_limits(memory_size=job.options.wasm_memory_bytes)
+        if job.options.fuel:
             store.set_fuel(FUEL_BUDGET)
         store.set_epoch_deadline(1)
         wasi = wt.WasiConfig()
         wasi.argv = job.argv
         wasi.stdout_file = job.stdout_path
         wasi.stderr_file = job.stderr_path
-        wasi.preopen_dir(job.data_dir, job.guest_dir, False)
+        wasi.preopen_dir(job.host_dir, job.guest_dir, False)
         store.set_wasi(wasi)
         return store
 
@@ -79,7 +77,7 @@ class WasmtimeHost(EmbeddedHost):
         start = instance.exports(store)["_start"]
         exit_code, error = 0, None
         dog = watchdog()
-        dog.arm(job.timeout_s, self.engine.increment_epoch)
+        dog.arm(job.options.timeout_s, self.engine.increment_epoch)
         try:
             start(store)
         except wt.ExitTrap as exc:
@@ -87,7 +85,7 @@ class WasmtimeHost(EmbeddedHost):
         except wt.Trap as exc:
             exit_code = None
             error = ("timed out (interrupted after the per-iteration timeout)" if dog.fired
-                     else f"trap ({exc.trap_code}): {str(exc).splitlines()[0]}")
+                     else f"trap ({exc.trap_code}): {_reason(exc)}")
         finally:
             dog.disarm()
         t2 = time.perf_counter_ns()
@@ -95,9 +93,15 @@ class WasmtimeHost(EmbeddedHost):
         return Invocation(
             wall_ns=t2 - t0, exit_code=exit_code, error=error,
             phases_ns={"instantiate": t1 - t0, "execute": t2 - t1},
-            fuel=FUEL_BUDGET - store.get_fuel() if job.options.get("fuel") else None,
+            fuel=FUEL_BUDGET - store.get_fuel() if job.options.fuel else None,
             guest_memory_bytes=memory.data_len(store) if isinstance(memory, wt.Memory) else None,
         )
+
+
+def _reason(trap: Exception) -> str:
+    """The trap's cause: the last line of wasmtime's message (the first is a backtrace header)."""
+    lines = [line.strip() for line in str(trap).splitlines() if line.strip()]
+    return lines[-1] if lines else type(trap).__name__
 
 
 class WasmtimeRuntime(EmbeddedRuntime):

@@ -29,7 +29,7 @@ def compute_table(model: RunModel) -> Table:
     table.add_column("benchmark")
     for runtime in runtimes:
         table.add_column(runtime, justify="right")
-    for label, medians in analysis.compute_table(model):
+    for label, medians in analysis.compute_rows(model):
         native = medians.get("native")
         table.add_row(label, *(
             f"{fmt_ns(medians.get(rt))} ({fmt_ratio(ratio(medians.get(rt), native))})"

@@ -63,11 +63,11 @@ class LiveScreen(Screen):
 
     def update_summary(self) -> None:
         cells = self.model.cells.values()
-        done = sum(c.status in ("done", "cancelled", "skipped") for c in cells)
+        done = sum(c.status in ("done", "cancelled", "skipped", "failed") for c in cells)
         running = next((c.cell_id for c in cells if c.status == "running"), None)
         self.query_one("#summary", TextLine).text = Text.from_markup(
-            f"[b]{done}/{len(self.model.cells)}[/] cells · [green]{self.model.ok_samples}[/] ok · "
-            f"[red]{self.model.failed_samples}[/] failed · "
+            f"[b]{done}/{len(self.model.cells)}[/] cells · [green]{self.model.tally.ok}[/] ok · "
+            f"[red]{self.model.tally.failed}[/] failed · "
             + (f"running [b]{running}[/] · " if running else "")
             + f"results: {self.results_name}")
 

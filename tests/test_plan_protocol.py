@@ -1,0 +1,95 @@
+"""Plans and worker messages as plain data: JSON both ways, unchanged, and checked on the way in.
+
+The dashboard, ``faasbench run --plan`` and the worker all depend on these round trips; a field
+that does not survive one would silently change what runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import fields
+
+import pytest
+
+from engine import protocol
+from engine.cli import parser
+from engine.options import FLAGS, PlanError, RunOptions
+from engine.plan import Plan, make_plan
+from engine.runtimes.base import Invocation, Job
+from engine.toolchain import BuildFlags
+
+pytestmark = pytest.mark.fast
+
+
+def test_plan_survives_json_unchanged() -> None:
+    plan = make_plan(["native", "wasmtime"], ["nop", "nbody"], iterations={"nbody": 7},
+                     modes=["cold", "warm"], sizes={"nbody": 1234}, preset="standard",
+                     flags=BuildFlags("O3", "baseline"),
+                     options=RunOptions(timeout_s=12.5, fuel=True, docker_base="x:1"),
+                     origin="re-run of a cell")
+    assert Plan.from_json(plan.to_json()) == plan
+    nbody = [c for c in plan.cells if c.benchmark == "nbody"]
+    assert {(c.size, c.iterations) for c in nbody} == {(1234, 7)}
+    assert {c.iterations for c in plan.cells if c.benchmark == "nop"} == {20}  # the preset's
+    assert {c.warmup for c in plan.cells if c.mode == "warm"} == {1}
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda d: d["cells"][0].update(runtime="nope"), "unknown runtime 'nope'"),
+    (lambda d: d["cells"][0].update(size=13), "between 3 and 12"),
+    (lambda d: d["cells"][0].update(iterations=0), "iterations must be between 1 and 100000"),
+    (lambda d: d["cells"][0].update(mode="lukewarm"), "unknown mode 'lukewarm'"),
+    (lambda d: d["cells"].append(dict(d["cells"][0])), "appears twice"),
+    (lambda d: d["settings"]["options"].update(timeout_s=-1), "timeout must be between"),
+    (lambda d: d["settings"].update(preset="huge"), "unknown preset 'huge'"),
+    (lambda d: d["cells"][0].update(colour="red"), "not a valid plan"),
+    (lambda d: d["cells"][0].pop("size"), "not a valid plan"),
+])
+def test_a_plan_from_json_is_checked_like_make_plan(change, message: str) -> None:
+    data = make_plan(["native"], ["fannkuch-redux"]).to_dict()
+    data["cells"] = [dict(c) for c in data["cells"]]
+    change(data)
+    with pytest.raises(PlanError, match=message):
+        Plan.from_dict(data)
+
+
+def test_every_run_option_has_a_flag_with_its_default_in_the_help() -> None:
+    assert [f.field for f in FLAGS] == [f.name for f in fields(RunOptions)]
+    run = next(a for a in parser()._actions if isinstance(a, argparse._SubParsersAction)
+               ).choices["run"]
+    text = run.format_help()
+    for flag in FLAGS:
+        assert flag.flag in text
+    assert f"(default {RunOptions().timeout_s})" in " ".join(text.split())
+
+
+def test_messages_survive_the_wire_unchanged() -> None:
+    job = Job("nbody", "/a/nbody.wasm", ["nbody", "10"], "/data", "/workspace", "warm", "r1",
+              RunOptions(fuel=True))
+    messages = [
+        protocol.Prepare("wasmtime", job, protocol.ReferenceSpec("nbody", 10, None, "")),
+        protocol.Invoke(), protocol.Close(), protocol.Prepared(123, "python reference"),
+        protocol.Failed("why"),
+        protocol.Measured(Invocation(5, 0, cpu_ns=4, phases_ns={"execute": 3}), True),
+    ]
+    for message in messages:
+        line = protocol.encode(message)
+        assert "\n" not in line
+        assert protocol.decode(line) == message
+
+
+@pytest.mark.parametrize("line", ['{"type": "Nope"}', '{"type": "Failed"}', "[1]",
+                                  '{"type": "Prepared", "footprint_bytes": "x", "reference": 1}'])
+def test_garbage_on_the_wire_is_a_value_error(line: str) -> None:
+    with pytest.raises(ValueError):
+        protocol.decode(line)
+
+
+def test_host_reports_accept_nodes_string_stamps() -> None:
+    text = ('{"exit_code": 0, "error": null, "phases_ns": {"compile": 5}, '
+            '"main_ns": "9007199254740993", "done_ns": "9007199254740999"}')
+    report = protocol.HostReport.from_json(text)
+    assert (report.main_ns, report.done_ns) == (9007199254740993, 9007199254740999)
+    for bad in ("", "[]", '{"exit_code": 0, "error": null, "phases_ns": 5}'):
+        with pytest.raises(ValueError):
+            protocol.HostReport.from_json(bad)
