@@ -6,10 +6,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from . import runtimes, toolchain
+from .runtimes.simd import simd_problem
 
 
 def runtime_row(name: str) -> dict[str, Any]:
-    """Availability, version, reason, fix, installed size and capability flags of one runtime."""
+    """Availability, version, reason, fix, installed size and capability flags of one runtime
+    (``simd_problem``: why it cannot run simd128 modules, None when it can)."""
     probe = runtimes.probe(name)
     row: dict[str, Any] = {"name": name, "ok": probe.ok, "version": probe.version,
                            "reason": probe.reason, "fix": probe.fix, **probe.details}
@@ -17,7 +19,8 @@ def runtime_row(name: str) -> dict[str, Any]:
         cls = runtimes.get(name)
         row.update(kind=cls.kind, installed_bytes=cls.installed_bytes() if probe.ok else None,
                    counts_fuel=cls.counts_fuel, has_memory_limit=cls.has_memory_limit,
-                   keeps_host=cls.keeps_host)
+                   keeps_host=cls.keeps_host,
+                   simd_problem=simd_problem(name, probe.version) if probe.ok else None)
     except Exception as exc:  # the probe already carries the reason
         row.update(kind="unknown", error=str(exc))
     return row

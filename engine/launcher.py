@@ -39,7 +39,7 @@ class LaunchReport:
 def launcher_path() -> Path:
     """The launcher for this host, compiled once per toolchain (portable CPU flags)."""
     source = Path(str(resources.files("c_sources").joinpath("launcher.c")))
-    flags = toolchain.BuildFlags(native_cpu="baseline").native()
+    flags = [*toolchain.native_flags("baseline"), *toolchain.BuildFlags().common(), "-static"]
     digest = hashlib.sha256(source.read_bytes() + "\0".join(flags).encode()
                             + toolchain.zig_version().encode()).hexdigest()[:16]
     path = paths.cache_dir() / "helpers" / digest / "launcher"

@@ -25,7 +25,7 @@ from .options import (
     check_count,
     default_warmup,
 )
-from .toolchain import NATIVE_CPUS, OPT_LEVELS, BuildFlags
+from .toolchain import OPT_LEVELS, PROFILES, BuildFlags
 
 __all__ = ["Cell", "Plan", "PlanError", "Settings", "make_plan", "parse_sizes"]
 
@@ -105,8 +105,9 @@ class Plan:
         if settings.flags.opt_level not in OPT_LEVELS:
             raise PlanError(f"unknown optimisation level {settings.flags.opt_level!r}; valid: "
                             f"{', '.join(OPT_LEVELS)}")
-        if settings.flags.native_cpu not in NATIVE_CPUS:
-            raise PlanError("native CPU must be 'native' (host CPU) or 'baseline' (portable)")
+        if settings.flags.profile not in PROFILES:
+            raise PlanError(f"unknown build profile {settings.flags.profile!r}; valid: "
+                            f"{', '.join(PROFILES)}")
         settings.options.check()
         if not self.cells:
             raise PlanError("the plan has no cells")

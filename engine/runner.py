@@ -18,6 +18,7 @@ from .cell_run import CellRun
 from .events import Event, RunError, RunFinished, RunPlanned, Tally
 from .plan import Cell, Plan
 from .runtimes.base import Availability
+from .runtimes.simd import simd_problem
 from .worker_client import Worker, pin_controller
 
 Built = dict[tuple[str, str], artifacts.Artifact]
@@ -71,7 +72,8 @@ class Run:
         settings = self.plan.settings
         pin_controller()
         names = list(dict.fromkeys(c.runtime for c in self.plan.cells))
-        probes = {name: runtimes.probe(name) for name in names}
+        probes = {name: _for_profile(name, runtimes.probe(name), settings.flags.profile)
+                  for name in names}
         env = environment.describe(
             {n: a.version for n, a in probes.items() if a.ok},
             {"zig": toolchain.zig_version(), **settings.flags.describe()},
@@ -113,6 +115,18 @@ class Run:
             except toolchain.ToolchainError as exc:
                 yield RunError(f"cannot build {bench}: {exc}; its cells are skipped",
                                benchmark=bench)
+
+
+def _for_profile(name: str, probe: Availability, profile: str) -> Availability:
+    """A runtime that cannot run this profile's SIMD modules is unavailable for it, with why."""
+    if not (probe.ok and toolchain.PROFILES[profile].wasm_simd):
+        return probe
+    problem = simd_problem(name, probe.version)
+    if problem is None:
+        return probe
+    return Availability(False, probe.version, reason=f"profile {profile} builds WebAssembly "
+                        f"with simd128 and {problem}",
+                        fix="use --profile study (no SIMD), or a runtime version with simd128")
 
 
 def _unavailable(probes: dict[str, Availability]) -> Iterator[RunError]:

@@ -2,7 +2,8 @@
 
 Both targets get the same optimisation level and ``-ffp-contract=off`` (no FMA fusion), so
 floating-point results are identical on every runtime and checkable against one reference.
-The native build targets the host CPU by default, as Cranelift and V8 do for wasm.
+A build profile fixes the vector width each side may use, because vectors decide compute
+results more than runtimes do (``PROFILES``); Docker runs the very native binary ``native`` runs.
 """
 
 from __future__ import annotations
@@ -14,7 +15,28 @@ from pathlib import Path
 from .files import atomic_path
 
 OPT_LEVELS = ("O0", "O1", "O2", "O3", "Os", "Oz")
-NATIVE_CPUS = ("native", "baseline")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What each side of the comparison is compiled for."""
+
+    native_cpu: str
+    """``baseline``: the portable ISA (x86-64: SSE2, 128-bit vectors); ``native``: this CPU."""
+    wasm_simd: bool
+    """WebAssembly's fixed-width SIMD (simd128), which runtimes lower to 128-bit vectors."""
+    meaning: str
+
+
+PROFILES: dict[str, Profile] = {
+    "same-width": Profile("baseline", True, "128-bit vectors on both sides: portable native "
+                                            "(SSE2 on x86-64), WebAssembly with simd128"),
+    "study": Profile("baseline", False, "the study's setting: portable native, WebAssembly "
+                                        "without SIMD"),
+    "best": Profile("native", True, "the best each side can do here: native for this CPU, "
+                                    "WebAssembly with simd128"),
+}
+DEFAULT_PROFILE = "same-width"
 WASM_STACK_BYTES = 1 << 20
 """zig's default wasm stack is 16 MiB (257 initial pages); 1 MiB is ample for these programs."""
 
@@ -61,29 +83,37 @@ def native_target() -> str:
     return f"{arch}-linux-musl"
 
 
+def native_flags(cpu: str) -> list[str]:
+    """Target and CPU of a static native build (the launcher is always built ``baseline``)."""
+    return ["-target", native_target(), f"-mcpu={cpu}"]
+
+
 @dataclass(frozen=True)
 class BuildFlags:
     """How programs are compiled; recorded in every result."""
 
     opt_level: str = "O2"
-    native_cpu: str = "native"
-    """``native`` targets the host CPU like the wasm JITs; ``baseline`` gives a portable binary."""
+    profile: str = DEFAULT_PROFILE
+    """A name in ``PROFILES``."""
 
     def common(self) -> list[str]:
         return [f"-{self.opt_level}", "-s", "-ffp-contract=off", "-Wall", "-Wextra"]
 
     def wasm(self) -> list[str]:
-        return ["-target", "wasm32-wasi", *self.common(),
+        simd = ["-msimd128"] if PROFILES[self.profile].wasm_simd else []
+        return ["-target", "wasm32-wasi", *simd, *self.common(),
                 f"-Wl,-z,stack-size={WASM_STACK_BYTES}"]
 
     def native(self) -> list[str]:
-        return ["-target", native_target(), f"-mcpu={self.native_cpu}", *self.common(), "-static"]
+        return [*native_flags(PROFILES[self.profile].native_cpu), *self.common(), "-static"]
 
     def for_target(self, target: str) -> list[str]:
         return self.wasm() if target == "wasm" else self.native()
 
     def describe(self) -> dict[str, object]:
-        return {"opt_level": self.opt_level, "native_cpu": self.native_cpu,
+        profile = PROFILES[self.profile]
+        return {"opt_level": self.opt_level, "profile": self.profile,
+                "native_cpu": profile.native_cpu, "wasm_simd": profile.wasm_simd,
                 "wasm_stack_bytes": WASM_STACK_BYTES, "wasm": self.wasm(),
                 "native": self.native()}
 

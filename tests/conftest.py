@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Callable
 
@@ -61,3 +61,27 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[dict[str,
 
     script({})
     return script
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An answering Docker engine: the one DOCKER_HOST (or the context) names, else one of this
+    session's own, started like CI starts one and stopped at the end."""
+    from docker_support import dockerd
+
+    from engine.docker_engine import EngineError, connect
+
+    own = None
+    try:
+        connect().close()
+        host = os.environ.get("DOCKER_HOST", "")
+    except EngineError:
+        own = tmp_path_factory.mktemp("dockerd")
+        host = dockerd("start", own)
+    mp = pytest.MonkeyPatch()
+    if host:
+        mp.setenv("DOCKER_HOST", host)
+    yield host
+    mp.undo()
+    if own is not None:
+        dockerd("stop", own)

@@ -6,10 +6,8 @@ around the static binaries.
 
 from __future__ import annotations
 
-import os
 import re
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +17,7 @@ from test_faults import fault_builds_fixture, invoke_once  # noqa: F401  (fixtur
 
 from engine import cgroups, runtimes
 from engine.cli import main as cli_main
-from engine.docker_engine import EngineError, connect
+from engine.docker_engine import connect
 from engine.docker_images import (
     DEBIAN_MIRROR,
     LABEL,
@@ -50,24 +48,6 @@ ALL = ["nop", "cat-sync", "nbody", "fannkuch-redux", "mandelbrot", "binary-trees
 LIMIT = 256 << 20
 PHASES_OF = {"cold": {"create", "start", "wait", "logs", "remove"},
              "warm": {"create", "exec", "inspect"}}
-
-
-@pytest.fixture(scope="session")
-def engine() -> Iterator[str]:
-    """An answering engine: the one DOCKER_HOST/context names, else one started like CI does."""
-    started = False
-    try:
-        connect().close()
-        host = os.environ.get("DOCKER_HOST", "")
-    except EngineError:
-        host, started = dockerd("start"), True
-    mp = pytest.MonkeyPatch()
-    if host:
-        mp.setenv("DOCKER_HOST", host)
-    yield host
-    mp.undo()
-    if started:
-        dockerd("stop")
 
 
 def _docker_samples(events: list[Event]) -> list[SampleRecorded]:

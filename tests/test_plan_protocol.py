@@ -24,7 +24,7 @@ pytestmark = pytest.mark.fast
 def test_plan_survives_json_unchanged() -> None:
     plan = make_plan(["native", "wasmtime"], ["nop", "nbody"], iterations={"nbody": 7},
                      modes=["cold", "warm"], sizes={"nbody": 1234}, preset="standard",
-                     flags=BuildFlags("O3", "baseline"),
+                     flags=BuildFlags("O3", "best"),
                      options=RunOptions(timeout_s=12.5, fuel=True, docker_base="x:1"),
                      origin="re-run of a cell")
     assert Plan.from_json(plan.to_json()) == plan
@@ -42,6 +42,7 @@ def test_plan_survives_json_unchanged() -> None:
     (lambda d: d["cells"].append(dict(d["cells"][0])), "appears twice"),
     (lambda d: d["settings"]["options"].update(timeout_s=-1), "timeout must be between"),
     (lambda d: d["settings"].update(preset="huge"), "unknown preset 'huge'"),
+    (lambda d: d["settings"]["flags"].update(profile="wide"), "unknown build profile 'wide'"),
     (lambda d: d["cells"][0].update(colour="red"), "not a valid plan"),
     (lambda d: d["cells"][0].pop("size"), "not a valid plan"),
 ])

@@ -80,6 +80,12 @@ def compute_rows(model: RunModel) -> list[tuple[str, dict[str, Optional[float]]]
     return rows
 
 
+def profiles(model: RunModel) -> list[str]:
+    """The build profiles of the compute cells shown (the programs differ between them)."""
+    return sorted({settings.flags.profile for cell, settings in model.plans.values()
+                   if cell.benchmark in COMPUTE_BENCHMARKS})
+
+
 def phase_medians(cell: CellState) -> dict[str, float]:
     """Median of each phase the runtime reported (compile/instantiate/execute, ...)."""
     return {phase: statistics.median(values) for phase, values in cell.phases_ns.items()}

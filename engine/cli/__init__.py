@@ -13,7 +13,7 @@ from typing import Any, Callable, NoReturn, Optional
 
 from .. import benchmarks, runtimes
 from ..options import DEFAULT_MODES, DEFAULT_RUNTIMES, FLAGS, MODES, PlanError, RunOptions
-from ..toolchain import NATIVE_CPUS, OPT_LEVELS, BuildFlags
+from ..toolchain import OPT_LEVELS, PROFILES, BuildFlags
 
 EXIT_BAD_INPUT = 2
 
@@ -39,9 +39,10 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--opt", choices=OPT_LEVELS,
                         help=f"optimisation level for both wasm and native "
                              f"(default {flags.opt_level})")
-    parser.add_argument("--native-cpu", choices=NATIVE_CPUS,
-                        help="native: host CPU like the wasm JITs; baseline: portable "
-                             f"(default {flags.native_cpu})")
+    parser.add_argument("--profile", choices=list(PROFILES),
+                        help="what each side is compiled for: "
+                             + "; ".join(f"{name}: {p.meaning}" for name, p in PROFILES.items())
+                             + f" (default {flags.profile})")
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -60,7 +61,7 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
 
 PLAN_SHAPING = {**{dest: "--" + dest.replace("_", "-") for dest in (
     "runtimes", "benchmarks", "preset", "iterations", "warmup", "mode", "size", "opt",
-    "native_cpu")}, **{f.field: f.flag for f in FLAGS}}
+    "profile")}, **{f.field: f.flag for f in FLAGS}}
 """What ``--plan`` already says (argument name: flag); giving both is an error rather than a
 silent choice."""
 
@@ -139,8 +140,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.command == "build":
             from .build_view import show_build
 
-            return show_build(args.opt or BuildFlags().opt_level,
-                              args.native_cpu or BuildFlags().native_cpu)
+            return show_build(BuildFlags(args.opt or BuildFlags().opt_level,
+                                         args.profile or BuildFlags().profile))
         if args.command == "overhead":
             from .overhead_view import show_overhead
 

@@ -10,11 +10,10 @@ from .. import artifacts, benchmarks, toolchain
 from ..units import fmt_bytes
 
 
-def show_build(opt_level: str, native_cpu: str) -> int:
+def show_build(flags: toolchain.BuildFlags) -> int:
     console = Console(stderr=True)
-    flags = toolchain.BuildFlags(opt_level, native_cpu)
-    table = Table(title=f"artifacts (zig {toolchain.zig_version()}, -{opt_level}, "
-                        f"native cpu {native_cpu})")
+    table = Table(title=f"artifacts (zig {toolchain.zig_version()}, -{flags.opt_level}, "
+                        f"profile {flags.profile})")
     for column in ("benchmark", "target", "size", "cached", "seconds", "path"):
         table.add_column(column)
     names = list(benchmarks.BENCHMARKS)

@@ -16,12 +16,16 @@ def show_doctor(as_json: bool) -> int:
         print(json.dumps(report, indent=2))
         return 0
     table = Table(title="faasbench doctor")
-    for column in ("runtime", "kind", "available", "version", "reason / fix"):
+    for column in ("runtime", "kind", "available", "version", "simd128", "reason / fix"):
         table.add_column(column)
     for row in report["runtimes"]:
         note = "" if row["ok"] else f"{row['reason']} — {row['fix']}"
+        if row.get("simd_problem"):
+            note = f"no SIMD profiles: {row['simd_problem']}"
+        simd = "–" if not row["ok"] or row.get("kind") not in ("wasm",) else \
+            "[red]no[/]" if row.get("simd_problem") else "[green]yes[/]"
         table.add_row(row["name"], row.get("kind", "?"),
-                      "[green]yes[/]" if row["ok"] else "[red]no[/]", row["version"], note)
+                      "[green]yes[/]" if row["ok"] else "[red]no[/]", row["version"], simd, note)
     console = Console()
     console.print(table)
     tc = report["toolchain"]

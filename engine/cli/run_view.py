@@ -64,7 +64,7 @@ def plan_from_args(args: argparse.Namespace) -> Plan:
                      modes=args.mode or DEFAULT_MODES, sizes=parse_sizes(args.size or [], chosen),
                      warmup=args.warmup,
                      flags=BuildFlags(args.opt or defaults.opt_level,
-                                      args.native_cpu or defaults.native_cpu),
+                                      args.profile or defaults.profile),
                      options=options)
 
 
@@ -97,7 +97,7 @@ def run_command(args: argparse.Namespace) -> int:
     finally:
         writer.close()
     if not args.json:
-        for table in summary_tables(finished):
+        for table in summary_tables(finished, plan.settings.flags.profile):
             Console().print(table)
     console.print(f"results: {path}")
     if run.cancelled:
@@ -140,12 +140,13 @@ def _run_with_progress(run: Run, writer: ResultsWriter, console: Console,
                 progress.update(task, description="done" if not event.cancelled else "cancelled")
 
 
-def summary_tables(finished: list[CellFinished]) -> list[Table]:
-    """Per benchmark: runtime, mode, median, mean ± sd, ratio to native (same mode), ok/failed."""
+def summary_tables(finished: list[CellFinished], profile: str) -> list[Table]:
+    """Per benchmark: runtime, mode, median, mean ± sd, ratio to native (same mode), ok/failed;
+    the title names the build profile, which decides what the programs were compiled for."""
     tables = []
     for bench in dict.fromkeys(c.benchmark for c in finished):
         cells = [c for c in finished if c.benchmark == bench]
-        table = Table(title=f"{bench} (size {cells[0].size})")
+        table = Table(title=f"{bench} (size {cells[0].size}, profile {profile})")
         for column in ("runtime", "mode", "median", "mean ± sd", "× native", "ok", "failed"):
             table.add_column(column, justify="right" if column != "runtime" else "left")
         native = {c.mode: c.summary["median"] for c in cells if c.runtime == "native"}

@@ -25,7 +25,8 @@ from .tune import tune_cell
 def compute_table(model: RunModel) -> Table:
     """Median per runtime with its ratio to native, like the study's Table 1."""
     runtimes = analysis.runtimes(model)
-    table = Table(expand=False, title="compute benchmarks: median (× native)")
+    profiles = ", ".join(analysis.profiles(model)) or "–"
+    table = Table(expand=False, title=f"compute benchmarks: median (× native), profile {profiles}")
     table.add_column("benchmark")
     for runtime in runtimes:
         table.add_column(runtime, justify="right")

@@ -30,6 +30,7 @@ from textual.widgets.selection_list import Selection
 from engine.benchmarks import BENCHMARKS, PRESET_ITERATIONS, PRESETS
 from engine.options import DEFAULT_MODES, DEFAULT_RUNTIMES, MODES
 from engine.plan import Plan, PlanError, make_plan
+from engine.toolchain import DEFAULT_PROFILE, PROFILES, BuildFlags
 
 from .. import checks
 from ..estimate import Key, describe, estimate
@@ -81,6 +82,11 @@ class SetupScreen(Screen):
                     yield Label("  mode ")
                     for mode in MODES:
                         yield Checkbox(mode, mode in DEFAULT_MODES, compact=True, id=mode)
+                with Horizontal(classes="line"):
+                    yield Label("profile ")
+                    yield Select([(name, name) for name in PROFILES], value=DEFAULT_PROFILE,
+                                 allow_blank=False, compact=True, id="profile",
+                                 tooltip=PROFILES[DEFAULT_PROFILE].meaning)
                 yield Label("  benchmark           size         iterations", classes="dim")
                 for name, bench in BENCHMARKS.items():
                     with Horizontal(classes="line bench"):
@@ -127,6 +133,11 @@ class SetupScreen(Screen):
         runtimes.focus()  # where a keyboard user starts, now that there is something to pick
         runtimes.border_subtitle = f"{sum(r['ok'] for r in report['runtimes'])} available"
         self.query_one("#notes", Static).update(unavailable_notes(report["runtimes"]))
+        self.revalidate()
+
+    @on(Select.Changed, "#profile")
+    def explain_profile(self, event: Select.Changed) -> None:
+        self.query_one("#profile", Select).tooltip = PROFILES[str(event.value)].meaning
         self.revalidate()
 
     @on(Select.Changed, "#preset")
@@ -179,9 +190,11 @@ class SetupScreen(Screen):
         if problems:
             return None, problems
         try:
-            return make_plan(runtimes, list(sizes), preset=str(self.query_one("#preset",
-                                                                              Select).value),
-                             iterations=iterations, modes=modes, sizes=sizes), []
+            return make_plan(runtimes, list(sizes),
+                             preset=str(self.query_one("#preset", Select).value),
+                             iterations=iterations, modes=modes, sizes=sizes,
+                             flags=BuildFlags(profile=str(self.query_one("#profile",
+                                                                          Select).value))), []
         except PlanError as exc:
             return None, [str(exc)]
 
