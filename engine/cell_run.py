@@ -68,13 +68,7 @@ class CellRun:
             except PrepareFailed as exc:
                 error = f"preparing failed: {exc}"
             else:
-                yield CellStarted(
-                    **cell.identity(), runtime_version=self.version,
-                    iterations=cell.iterations, warmup=cell.warmup,
-                    artifact=str(self.artifact.path) if self.artifact else "",
-                    artifact_bytes=self.artifact.size_bytes if self.artifact else None,
-                    reference=prepared.reference, footprint_bytes=prepared.footprint_bytes,
-                    note=self.runtime.mode_note(cell.mode))
+                yield self._started(prepared)
                 error = yield from self._measure()
         finally:
             self._drop_worker()
@@ -86,6 +80,18 @@ class CellRun:
                            benchmark=cell.benchmark, cell_id=cell.cell_id)
         yield CellFinished(**cell.identity(), summary=cell_summary(self.samples),
                            cancelled=cancelled, error=None if cancelled else error)
+
+    def _started(self, prepared: Prepared) -> CellStarted:
+        cell, runtime = self.cell, self.runtime
+        parts = (prepared.artifact_bytes, prepared.runtime_bytes)
+        return CellStarted(
+            **cell.identity(), runtime_version=self.version, iterations=cell.iterations,
+            warmup=cell.warmup, artifact=str(self.artifact.path) if self.artifact else "",
+            reference=prepared.reference, artifact_bytes=prepared.artifact_bytes,
+            runtime_bytes=prepared.runtime_bytes,
+            footprint_bytes=None if None in parts else sum(p for p in parts if p is not None),
+            host=runtime.cold_host if cell.mode == "cold" else None,
+            note=runtime.mode_note(cell.mode))
 
     def _prepare(self) -> Prepared:
         """A fresh worker with the cell prepared in it; PrepareFailed says why not."""
@@ -109,12 +115,15 @@ class CellRun:
         self.run.set_worker(None)
 
     def _measure(self) -> Generator[Event, None, Optional[str]]:
-        """Yield the samples; return why the cell stopped short, if it did."""
-        cell = self.cell
+        """Yield the samples; return why the cell stopped short, if it did.
+
+        The worker runs all remaining iterations on one request and streams a reply per
+        iteration; each must come within the timeout plus the runtime's grace.
+        """
+        total = self.cell.warmup + self.cell.iterations
         deadline = self.run.plan.settings.options.timeout_s + self.runtime.reply_grace_s
-        for iteration in range(cell.warmup + cell.iterations):
-            if self.run.stopping:
-                break
+        done = 0
+        while done < total and not self.run.stopping:
             if self.worker is None:  # the last one was lost: a fresh one, outside measuring
                 try:
                     self._prepare()
@@ -123,17 +132,21 @@ class CellRun:
                         f"preparing a fresh worker failed: {exc}"
             assert self.worker is not None
             try:
-                reply = self.worker.request(Invoke(), deadline)
-                if not isinstance(reply, Measured):
-                    raise WorkerLost(reply.error if isinstance(reply, Failed)
-                                     else f"unexpected answer {type(reply).__name__}")
-                inv, ok = reply.invocation, reply.ok
+                self.worker.send(Invoke(total - done))
+                while done < total:
+                    reply = self.worker.receive(deadline)
+                    if not isinstance(reply, Measured):
+                        raise WorkerLost(reply.error if isinstance(reply, Failed)
+                                         else f"unexpected answer {type(reply).__name__}")
+                    yield self._sample(done, reply.invocation, reply.ok)
+                    done += 1
             except WorkerLost as exc:
                 self._drop_worker()
                 if self.run.stopping:
                     break
-                inv, ok = Invocation(wall_ns=0, exit_code=None, error=str(exc)), False
-            yield self._sample(iteration, inv, ok)
+                yield self._sample(done, Invocation(wall_ns=0, exit_code=None, error=str(exc)),
+                                   False)
+                done += 1
         return None
 
     def _sample(self, iteration: int, inv: Invocation, ok: bool) -> SampleRecorded:

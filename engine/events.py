@@ -30,7 +30,9 @@ class Event:
         cls.name = _snake(cls.__name__)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"event": self.name, **dataclasses.asdict(self)}
+        """The fields as they are: plain data already (a shallow copy; samples are many)."""
+        return {"event": self.name, **{f.name: getattr(self, f.name)
+                                       for f in dataclasses.fields(self)}}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), separators=(",", ":"), default=str)
@@ -79,9 +81,16 @@ class CellStarted(CellEvent):
     iterations: int
     warmup: int
     artifact: str
-    artifact_bytes: Optional[int]
     reference: str
+    artifact_bytes: Optional[int] = None
+    """What is deployed per function: the module (or its precompiled form), binary or image."""
+    runtime_bytes: Optional[int] = None
+    """What the host must have installed: engine package or binaries (Docker: the engine's
+    binaries, and the base image when there is one)."""
     footprint_bytes: Optional[int] = None
+    """Their sum, when both are known: the two sides of a footprint count the same things."""
+    host: Optional[str] = None
+    """What a cold start launches when it is not the runtime itself ("python host")."""
     note: Optional[str] = None
 
 
@@ -108,12 +117,14 @@ class CellFinished(CellEvent):
     """A cell ended; ``summary`` covers its measured (non-warmup) ok samples' wall times.
 
     ``error`` says why a cell stopped short (it could not be prepared), ``cancelled`` that
-    the user stopped it.
+    the user stopped it, ``same_as`` which of its runtime's modes stands in for it.
     """
 
     summary: dict[str, Any]
     cancelled: bool = False
     error: Optional[str] = None
+    same_as: Optional[str] = None
+    """The mode this cell equals for its runtime; it was not run (its summary is empty)."""
 
 
 @dataclass(frozen=True)

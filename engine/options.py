@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-MODES = ("cold", "warm")
+MODES = ("cold", "load", "warm")
 DEFAULT_RUNTIMES = ("native", "wasmtime")
 DEFAULT_MODES = ("cold",)
 MAX_ITERATIONS = 100_000
@@ -22,8 +22,9 @@ class PlanError(ValueError):
 
 
 def default_warmup(mode: str) -> int:
-    """Warm cells discard one iteration first (it pays for filling caches); cold cells none."""
-    return 1 if mode == "warm" else 0
+    """Load and warm cells discard one iteration first (it pays for filling caches in the
+    running host); cold cells, where every iteration starts afresh, none."""
+    return 0 if mode == "cold" else 1
 
 
 def check_count(value: int, what: str = "iterations", low: int = 1) -> int:

@@ -15,10 +15,11 @@ from typing import Optional
 
 from . import artifacts, environment, references, runtimes, toolchain
 from .cell_run import CellRun
-from .events import Event, RunError, RunFinished, RunPlanned, Tally
+from .events import CellFinished, Event, RunError, RunFinished, RunPlanned, Tally
 from .plan import Cell, Plan
 from .runtimes.base import Availability
 from .runtimes.simd import simd_problem
+from .stats import cell_summary
 from .worker_client import Worker, pin_controller
 
 Built = dict[tuple[str, str], artifacts.Artifact]
@@ -82,10 +83,14 @@ class Run:
         yield from _unavailable(probes)
         cells = [cell for cell in self.plan.cells if probes[cell.runtime].ok]
         built: Built = {}
-        yield from self._build(cells, built)
+        yield from self._build([c for c in cells if not _stand_in(c)], built)
         for cell in cells:
             if self.cancelled:
                 break
+            if _stand_in(cell):
+                yield CellFinished(**cell.identity(), summary=cell_summary([]),
+                                   same_as=_stand_in(cell))
+                continue
             target = runtimes.get(cell.runtime).artifact_target
             artifact = built.get((cell.benchmark, target)) if target else None
             if target and artifact is None:
@@ -115,6 +120,11 @@ class Run:
             except toolchain.ToolchainError as exc:
                 yield RunError(f"cannot build {bench}: {exc}; its cells are skipped",
                                benchmark=bench)
+
+
+def _stand_in(cell: Cell) -> Optional[str]:
+    """The mode that stands in for this cell's, when its runtime does not have it."""
+    return runtimes.get(cell.runtime).same_as.get(cell.mode)
 
 
 def _for_profile(name: str, probe: Availability, profile: str) -> Availability:

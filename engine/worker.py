@@ -15,9 +15,10 @@ import shutil
 import signal
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Optional
+from typing import Optional, TextIO
 
 from . import datafiles, runtimes
 from .protocol import (
@@ -76,7 +77,8 @@ class Session:
         self.expected = reference_for(msg.reference, job.options.timeout_s)
         self.runtime = runtimes.get(msg.runtime)(job)
         self.runtime.prepare()
-        return Prepared(self.runtime.footprint_bytes(), self.expected.source)
+        return Prepared(self.runtime.artifact_bytes(), self.runtime.runtime_bytes(),
+                        self.expected.source)
 
     def invoke(self) -> Measured:
         assert self.runtime is not None and self.expected is not None
@@ -97,17 +99,22 @@ def _scratch_root() -> Optional[str]:
     return "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 
 
-def _answer(session: Session, msg: Message) -> Message:
+def _answer(session: Session, msg: Message, proto: TextIO) -> None:
+    """Carry out one request, writing each reply as soon as it exists."""
     if isinstance(msg, Prepare):
-        return session.prepare(msg)
-    if isinstance(msg, Invoke):
-        return session.invoke()
-    return Failed(f"the worker does not take {type(msg).__name__} messages")
+        replies: Iterator[Message] = iter([session.prepare(msg)])
+    elif isinstance(msg, Invoke):
+        replies = (session.invoke() for _ in range(msg.count))
+    else:
+        replies = iter([Failed(f"the worker does not take {type(msg).__name__} messages")])
+    for reply in replies:
+        proto.write(encode(reply) + "\n")
+        proto.flush()
 
 
 def main() -> None:
     _die_with_parent()
-    proto = os.fdopen(os.dup(1), "w", buffering=1)
+    proto = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # stray prints from libraries must not corrupt the protocol
     session = Session()
     try:
@@ -116,10 +123,10 @@ def main() -> None:
                 msg = decode(line)
                 if isinstance(msg, Close):
                     break
-                reply = _answer(session, msg)
+                _answer(session, msg, proto)
             except Exception as exc:  # reported to the controller, which decides what to do
-                reply = Failed(one_line(exc))
-            proto.write(encode(reply) + "\n")
+                proto.write(encode(Failed(one_line(exc))) + "\n")
+                proto.flush()
     finally:
         session.close()
 

@@ -13,6 +13,8 @@ from typing import Optional
 
 from .protocol import Close, Message, decode, encode
 
+READ_CHUNK = 1 << 16
+
 
 class WorkerLost(RuntimeError):
     """The worker died, hung, or was killed by a cancel; ``timed_out`` when it gave no answer
@@ -37,41 +39,56 @@ def pin_controller() -> None:
 
 
 class Worker:
-    """One ``python -m engine.worker`` in its own session, so Ctrl-C reaches only the controller."""
+    """One ``python -m engine.worker`` in its own session, so Ctrl-C reaches only the controller.
+
+    Replies are read from the raw pipe into a buffer of our own: a warm cell streams thousands
+    of lines a second, and ``select`` cannot see lines a library buffer has already taken.
+    """
 
     def __init__(self, log_path: Path) -> None:
         cpu = worker_cpu()
         with log_path.open("a") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "engine.worker"], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=log, start_new_session=True,
-                text=True, bufsize=1,
-            )
+                stdout=subprocess.PIPE, stderr=log, start_new_session=True, bufsize=0)
         if cpu is not None:
             os.sched_setaffinity(self.proc.pid, {cpu})
+        self._pending = b""
 
     @property
     def pid(self) -> int:
         return self.proc.pid
 
     def request(self, msg: Message, timeout_s: float) -> Message:
-        """Send one message and wait for its reply; raise WorkerLost if none comes."""
-        assert self.proc.stdin is not None and self.proc.stdout is not None
+        """Send one message and wait for its (first) reply; raise WorkerLost if none comes."""
+        self.send(msg)
+        return self.receive(timeout_s)
+
+    def send(self, msg: Message) -> None:
+        assert self.proc.stdin is not None
         try:
-            self.proc.stdin.write(encode(msg) + "\n")
-            self.proc.stdin.flush()
+            self.proc.stdin.write((encode(msg) + "\n").encode())
         except (BrokenPipeError, ValueError):
             raise WorkerLost(self._death()) from None
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout_s)
-        if not ready:
-            self.kill()
-            raise WorkerLost(f"timed out: no answer within {timeout_s:.0f} s, the worker was "
-                             "killed", timed_out=True)
-        line = self.proc.stdout.readline()
-        if not line:
-            raise WorkerLost(self._death())
+
+    def receive(self, timeout_s: float) -> Message:
+        """The next reply; WorkerLost when none comes within ``timeout_s`` (the worker is then
+        killed) or the worker died."""
+        assert self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self._pending:
+            ready, _, _ = select.select([fd], [], [], timeout_s)
+            if not ready:
+                self.kill()
+                raise WorkerLost(f"timed out: no answer within {timeout_s:.0f} s, the worker "
+                                 "was killed", timed_out=True)
+            chunk = os.read(fd, READ_CHUNK)
+            if not chunk:
+                raise WorkerLost(self._death())
+            self._pending += chunk
+        line, self._pending = self._pending.split(b"\n", 1)
         try:
-            return decode(line)
+            return decode(line.decode())
         except ValueError as exc:
             self.kill()
             raise WorkerLost(f"the worker sent garbage: {exc}") from None
@@ -86,8 +103,7 @@ class Worker:
         """Ask politely, then make sure nothing of the worker's survives; release the pipes."""
         try:
             if self.proc.poll() is None and self.proc.stdin is not None:
-                self.proc.stdin.write(encode(Close()) + "\n")
-                self.proc.stdin.flush()
+                self.proc.stdin.write((encode(Close()) + "\n").encode())
                 self.proc.wait(timeout=5)
         except (OSError, ValueError, subprocess.TimeoutExpired):
             pass

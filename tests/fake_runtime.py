@@ -78,5 +78,5 @@ class FakeRuntime(Runtime):
         return Invocation(wall_ns=time.perf_counter_ns() - t0,
                           exit_code=3 if action == "fail" else 0, cpu_ns=0)
 
-    def footprint_bytes(self) -> Optional[int]:
+    def artifact_bytes(self) -> Optional[int]:
         return None

@@ -69,7 +69,7 @@ def test_messages_survive_the_wire_unchanged() -> None:
               RunOptions(fuel=True))
     messages = [
         protocol.Prepare("wasmtime", job, protocol.ReferenceSpec("nbody", 10, None, "")),
-        protocol.Invoke(), protocol.Close(), protocol.Prepared(123, "python reference"),
+        protocol.Invoke(3), protocol.Close(), protocol.Prepared(123, None, "python reference"),
         protocol.Failed("why"),
         protocol.Measured(Invocation(5, 0, cpu_ns=4, phases_ns={"execute": 3}), True),
     ]

@@ -87,6 +87,12 @@ class Runtime(ABC):
     keeps_host: ClassVar[bool] = True
     """False when nothing stays up between requests (a process per run): its warm cells then
     start a fresh process per iteration exactly like cold ones, and say so."""
+    same_as: ClassVar[dict[str, str]] = {}
+    """Modes this runtime does not have, each with the mode it would equal: such cells are not
+    run twice under another name; the results record which mode stands in."""
+    cold_host: ClassVar[Optional[str]] = None
+    """What a cold start launches when it is not the runtime itself ("python host" for an
+    engine embedded in Python): shown beside every cold figure so nobody mistakes it."""
     maps_guest_dir: ClassVar[bool] = True
     """False when the program sees host paths (native), so its argv names the host directory."""
     reply_grace_s: ClassVar[float] = 5.0
@@ -112,15 +118,14 @@ class Runtime(ABC):
         """Release what ``prepare`` kept."""
 
     @classmethod
-    def installed_bytes(cls) -> Optional[int]:
-        """Size of the runtime's own installation (package, binary), for footprint figures."""
+    def runtime_bytes(cls) -> Optional[int]:
+        """What a host must have installed to run any function this way (the engine's package
+        or binaries); None when it cannot tell."""
         return None
 
-    def footprint_bytes(self) -> Optional[int]:
-        """What one deployed function costs on disk: program plus runtime (or a whole image)."""
-        installed = self.installed_bytes()
-        program = os.path.getsize(self.job.artifact)
-        return program + installed if installed is not None else program
+    def artifact_bytes(self) -> Optional[int]:
+        """What is deployed per function (the module, the binary, the image); after prepare."""
+        return os.path.getsize(self.job.artifact) if self.job.artifact else None
 
     @classmethod
     def mode_note(cls, mode: str) -> Optional[str]:
@@ -128,6 +133,9 @@ class Runtime(ABC):
         if mode == "warm" and not cls.keeps_host:
             return f"warm = cold: {cls.name} keeps nothing up between requests, so each one " \
                    "starts a fresh process"
+        if mode == "cold" and cls.cold_host:
+            return f"cold = a fresh {cls.cold_host} process per request (its start, loading " \
+                   f"{cls.name}, then the function), not {cls.name}'s own start"
         return None
 
     @classmethod

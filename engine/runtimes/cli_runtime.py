@@ -76,6 +76,7 @@ class CliRuntime(Runtime):
     kind = "wasm"
     artifact_target = "wasm"
     keeps_host = False
+    same_as: ClassVar[dict[str, str]] = {"load": "cold"}  # a CLI loads the module as it starts
 
     @classmethod
     def available(cls) -> Availability:
@@ -98,7 +99,7 @@ class CliRuntime(Runtime):
                                      "precompile": template.precompile})
 
     @classmethod
-    def installed_bytes(cls) -> Optional[int]:
+    def runtime_bytes(cls) -> Optional[int]:
         exe = find_executable(cls.template)
         return os.path.getsize(os.path.realpath(exe)) if exe else None
 

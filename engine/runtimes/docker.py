@@ -234,7 +234,7 @@ class DockerRuntime(Runtime):
                 cgroups.remove(self.cgroup)
             self.client.close()
 
-    def footprint_bytes(self) -> Optional[int]:
+    def artifact_bytes(self) -> Optional[int]:
         """The whole image (its base layers included): what deploying this function costs."""
         return self.image.size_bytes
 

@@ -1,10 +1,13 @@
-"""WebAssembly engines driven from Python (wasmtime-py, wasmer): shared cold and warm logic.
+"""WebAssembly engines driven from Python (wasmtime-py, wasmer): the three modes, shared.
 
-A host loads the engine and module once (``load``) and runs a fresh instance per call
-(``run``). Warm mode keeps the host inside the worker. Cold mode starts a fresh Python
-process per iteration (``python -m engine.runtimes.embedded``) that loads and runs once, so
-the sample pays what a cold start really costs, the interpreter included; the child reports
-its phases as a ``HostReport``.
+A host starts the engine (``start``: import, configure), loads a function (``load``: read it
+from disk, compile or deserialise it) and runs a fresh instance of it per call (``run``).
+- cold: a fresh Python process per iteration (``python -m engine.runtimes.embedded``) starts,
+  loads and runs once, so the sample pays a whole cold start, the interpreter included; it
+  reports its phases as a ``HostReport`` and is labelled "python host".
+- load: the worker is the running host (started once); each iteration loads the function and
+  runs it, as a FaaS node does on a function's first request.
+- warm: the worker keeps the loaded function; each iteration only runs a fresh instance.
 """
 
 from __future__ import annotations
@@ -30,18 +33,25 @@ HOST_ENV = ("PATH", "PYTHONPATH", "LD_LIBRARY_PATH")
 
 
 class EmbeddedHost(ABC):
-    """One engine + compiled module; ``run`` instantiates and executes once."""
+    """One engine; ``load`` makes the function runnable, ``run`` instantiates and executes it."""
 
     def __init__(self, job: Job) -> None:
         self.job = job
 
     @abstractmethod
+    def start(self) -> None:
+        """Import the engine library and configure an engine: what a running host has done."""
+
+    @abstractmethod
     def load(self) -> None:
-        """Import the engine library, create the engine and load the compiled module."""
+        """Read the function from disk and compile or deserialise it."""
 
     @abstractmethod
     def run(self) -> Invocation:
         """Instantiate and run ``_start``; phases ``instantiate`` and ``execute`` are filled in."""
+
+    def prepare_cold(self) -> None:
+        """Work no cold sample may pay twice (a precompiled module cached on disk)."""
 
 
 def reset_peak_rss(pid: str = "self") -> None:
@@ -68,28 +78,37 @@ class EmbeddedRuntime(Runtime):
     kind = "wasm"
     artifact_target = "wasm"
     reply_grace_s = 2.0
+    cold_host = "python host"
 
     def prepare(self) -> None:
-        # Loading once here also precompiles and caches the module, so no cold sample pays that.
         self.host: Optional[EmbeddedHost] = self.host_class(self.job)
-        self.host.load()
         if self.job.mode == "cold":
+            self.host.prepare_cold()
             self.host = None
             self.job_file = Path(f"{self.job.stdout_path}.job.json")
             self.job_file.write_text(json.dumps(asdict(self.job)))
+            return
+        self.host.start()
+        self.host.load()  # load mode too: a function that cannot load fails the cell once
 
     def invoke(self) -> Invocation:
-        return self._invoke_warm() if self.host is not None else self._invoke_cold()
+        return self._invoke_in_worker() if self.host is not None else self._invoke_cold()
 
-    def _invoke_warm(self) -> Invocation:
+    def _invoke_in_worker(self) -> Invocation:
+        """A load or warm iteration in the running host (load mode loads the function first)."""
         assert self.host is not None
         reset_peak_rss()
         cpu0 = time.thread_time_ns()
         t0 = time.perf_counter_ns()
+        if self.job.mode == "load":
+            self.host.load()
+        t1 = time.perf_counter_ns()
         inv = self.host.run()
         inv.wall_ns = time.perf_counter_ns() - t0
         inv.cpu_ns = time.thread_time_ns() - cpu0
         inv.peak_rss_bytes = peak_rss()
+        if self.job.mode == "load":
+            inv.phases_ns = {"load": t1 - t0, **inv.phases_ns}
         return inv
 
     def _invoke_cold(self) -> Invocation:
@@ -110,6 +129,7 @@ def _cold_main(runtime_name: str, job_file: str) -> None:
     job = dacite.from_dict(Job, json.loads(Path(job_file).read_text()))
     host = get(runtime_name).host_class(job)  # type: ignore[attr-defined]
     try:
+        host.start()
         host.load()
         loaded_ns = time.perf_counter_ns()
         inv = host.run()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+from typing import ClassVar
 
 from ..toolchain import native_target
 from .base import Availability, Invocation, Runtime
@@ -21,6 +22,7 @@ class NativeRuntime(Runtime):
     kind = "native"
     maps_guest_dir = False
     keeps_host = False
+    same_as: ClassVar[dict[str, str]] = {"load": "cold"}  # loading it means starting it
 
     @classmethod
     def available(cls) -> Availability:

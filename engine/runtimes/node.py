@@ -43,6 +43,7 @@ class NodeRuntime(Runtime):
     name = "node"
     kind = "wasm"
     artifact_target = "wasm"
+    cold_host = "node host"
 
     @classmethod
     def available(cls) -> Availability:
@@ -63,7 +64,7 @@ class NodeRuntime(Runtime):
         return Availability(True, version=version, details={"engine": f"V8 {v8}", "path": node})
 
     @classmethod
-    def installed_bytes(cls) -> Optional[int]:
+    def runtime_bytes(cls) -> Optional[int]:
         node = _node()
         return os.path.getsize(os.path.realpath(node)) if node else None
 

@@ -5,9 +5,10 @@ in-memory package run as a command in a sandbox); below, the legacy ``wasmer`` 1
 ``wasmer-compiler-cranelift`` (PyPI has its binary wheels only for CPython 3.7-3.10). The
 availability record names the package, its version and the compiler that ran.
 
-Both compile on first use, and a cold sample pays that compilation: its own phase in the
-legacy package, inside ``run`` for the SDK. The SDK would keep compiled modules in its cache
-directory; it gets one in the cell's scratch space that is emptied before every cold start.
+A cold sample compiles the module (its own phase in the legacy package, inside ``run`` for
+the SDK, whose cache in the cell's scratch space is emptied before every cold start). A load
+iteration compiles it again in the legacy package and creates the package again with the SDK,
+whose cache then holds the compiled code (as a FaaS node keeps it). Warm keeps the module.
 """
 
 from __future__ import annotations
@@ -40,21 +41,23 @@ def sdk_cache_root(job: Job) -> Path:
 class SdkHost(EmbeddedHost):
     """wasmer-sdk: one client + package; each ``run`` is a fresh sandbox running the command."""
 
-    def load(self) -> None:
+    def start(self) -> None:
         import wasmer_sdk
 
         self.sdk = wasmer_sdk
         self.loop = asyncio.new_event_loop()
         self.client = wasmer_sdk.Wasmer(cache_root=sdk_cache_root(self.job),
                                         output_bytes=OUTPUT_CAP_BYTES)
-        definition = wasmer_sdk.PackageDefinition(
-            modules={"main": Path(self.job.artifact).read_bytes()},
-            commands={"main": wasmer_sdk.PackageCommandDefinition(module="main")})
-        self.package = self.loop.run_until_complete(self.client.packages.create(definition))
         # The SDK has no host directory mapping: the data files are copied into each sandbox.
         root = Path(self.job.host_dir)
         self.files = {f"{self.job.guest_dir}/{p.relative_to(root).as_posix()}": p.read_bytes()
                       for p in sorted(root.rglob("*")) if p.is_file()}
+
+    def load(self) -> None:
+        definition = self.sdk.PackageDefinition(
+            modules={"main": Path(self.job.artifact).read_bytes()},
+            commands={"main": self.sdk.PackageCommandDefinition(module="main")})
+        self.package = self.loop.run_until_complete(self.client.packages.create(definition))
 
     async def _run(self) -> tuple[Any, int, int]:
         t0 = time.perf_counter_ns()
@@ -90,32 +93,28 @@ class SdkHost(EmbeddedHost):
 
 
 class LegacyHost(EmbeddedHost):
-    """wasmer 1.1.0 + Cranelift: each ``run`` is a fresh WASI env and instance of one module.
+    """wasmer 1.1.0 + Cranelift: ``load`` compiles, each ``run`` is a fresh WASI env and instance.
 
-    Like the SDK, it compiles on first use: the first ``run`` reports a ``compile`` phase
-    (in warm cells that is the warmup iteration). It cannot interrupt a guest: past the
-    per-iteration timeout the controller kills the worker, and the sample says it timed out.
+    It cannot interrupt a guest: past the per-iteration timeout the controller kills the
+    worker, and the sample says it timed out.
     """
 
-    def load(self) -> None:
+    def start(self) -> None:
         import wasmer
         from wasmer_compiler_cranelift import Compiler
 
         self.wasmer = wasmer
         self.store = wasmer.Store(wasmer.engine.Universal(Compiler))
-        self.wasm = Path(self.job.artifact).read_bytes()
-        if not wasmer.Module.validate(self.store, self.wasm):
+
+    def load(self) -> None:
+        wasm = Path(self.job.artifact).read_bytes()
+        if not self.wasmer.Module.validate(self.store, wasm):
             raise ValueError(f"{self.job.artifact} is not a valid WebAssembly module")
-        self.module: Any = None
+        self.module = self.wasmer.Module(self.store, wasm)
+        self.wasi_version = self.wasmer.wasi.get_version(self.module, strict=True)
 
     def run(self) -> Invocation:
         wasi, job = self.wasmer.wasi, self.job
-        phases = {}
-        if self.module is None:
-            t0 = time.perf_counter_ns()
-            self.module = self.wasmer.Module(self.store, self.wasm)
-            self.wasi_version = wasi.get_version(self.module, strict=True)
-            phases["compile"] = time.perf_counter_ns() - t0
         t0 = time.perf_counter_ns()
         env = (wasi.StateBuilder(job.argv[0]).arguments(job.argv[1:])
                .map_directory(job.guest_dir, job.host_dir).finalize())
@@ -134,9 +133,9 @@ class LegacyHost(EmbeddedHost):
             else:
                 exit_code, error = None, f"trap: {message}"
         t2 = time.perf_counter_ns()
-        phases.update(instantiate=t1 - t0, execute=t2 - t1)
         memory = getattr(instance.exports, "memory", None)
-        return Invocation(wall_ns=t2 - t0, exit_code=exit_code, error=error, phases_ns=phases,
+        return Invocation(wall_ns=t2 - t0, exit_code=exit_code, error=error,
+                          phases_ns={"instantiate": t1 - t0, "execute": t2 - t1},
                           guest_memory_bytes=memory.data_size if memory is not None else None)
 
 
@@ -191,7 +190,7 @@ class WasmerRuntime(EmbeddedRuntime):
                                      "compiler": COMPILER})
 
     @classmethod
-    def installed_bytes(cls) -> Optional[int]:
+    def runtime_bytes(cls) -> Optional[int]:
         packages = [PACKAGE] if USE_SDK else [PACKAGE, "wasmer-compiler-cranelift"]
         sizes = [distribution_bytes(p) for p in packages]
         return None if None in sizes else sum(s for s in sizes if s is not None)

@@ -1,13 +1,17 @@
 """``wasmtime``: Wasmtime embedded through wasmtime-py, with optional fuel metering.
 
 Modules are precompiled once (``Module.serialize``) into a ``.cwasm`` beside the ``.wasm``,
-keyed by the wasmtime version and the engine settings that change generated code. Traps,
-out-of-fuel and the epoch-based timeout surface as ``wasmtime.Trap``; a non-zero exit as
-``wasmtime.ExitTrap``; a memory cap is a store limit (malloc then returns NULL).
+keyed by the wasmtime version and the engine settings that change generated code: that file
+is the deployed function, which load and warm hosts deserialise. Traps and out-of-fuel
+surface as ``wasmtime.Trap``; a non-zero exit as ``wasmtime.ExitTrap``; a memory cap is a
+store limit (malloc then returns NULL). Nothing slows the generated code: no epoch
+interruption (a guest past the timeout is stopped by the controller killing the worker) and
+no fuel unless ``--fuel`` asks for it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from importlib import metadata
 from pathlib import Path
@@ -16,7 +20,6 @@ from typing import Any, Optional
 from ..files import write_atomic
 from .base import Availability, Invocation, distribution_bytes
 from .embedded import EmbeddedHost, EmbeddedRuntime
-from .process import watchdog
 
 FUEL_BUDGET = 1 << 62
 
@@ -26,29 +29,39 @@ def _version() -> str:
 
 
 def cwasm_path(wasm: Path, fuel: bool) -> Path:
-    """Where the precompiled module for these settings is cached."""
-    return wasm.with_name(f"{wasm.stem}.wasmtime-{_version()}{'-fuel' if fuel else ''}.cwasm")
+    """Where the precompiled module for these settings is cached: the name carries every
+    engine setting that changes generated code (wasmtime refuses a module built otherwise)."""
+    settings = f"fuel={fuel};epoch-interruption=False"
+    tag = hashlib.sha256(settings.encode()).hexdigest()[:8]
+    return wasm.with_name(f"{wasm.stem}.wasmtime-{_version()}-{tag}.cwasm")
 
 
 class WasmtimeHost(EmbeddedHost):
     """Engine + precompiled module; each ``run`` gets a fresh store, WASI context and instance."""
 
-    def load(self) -> None:
+    def start(self) -> None:
         import wasmtime
 
         self.wasmtime = wasmtime
-        fuel = self.job.options.fuel
         config = wasmtime.Config()
-        config.consume_fuel = fuel
-        config.epoch_interruption = True
+        config.consume_fuel = self.job.options.fuel
         self.engine = wasmtime.Engine(config)
-        wasm = Path(self.job.artifact)
-        compiled = cwasm_path(wasm, fuel)
-        if not compiled.exists():
-            write_atomic(compiled, wasmtime.Module.from_file(self.engine, str(wasm)).serialize())
-        self.module = wasmtime.Module.deserialize_file(self.engine, str(compiled))
+        self.compiled = cwasm_path(Path(self.job.artifact), self.job.options.fuel)
+        self.precompile()
         self.linker = wasmtime.Linker(self.engine)
         self.linker.define_wasi()
+
+    def precompile(self) -> None:
+        """The precompiled module a FaaS node would store, made once per wasmtime and settings."""
+        if not self.compiled.exists():
+            module = self.wasmtime.Module.from_file(self.engine, self.job.artifact)
+            write_atomic(self.compiled, module.serialize())
+
+    def prepare_cold(self) -> None:
+        self.start()
+
+    def load(self) -> None:
+        self.module = self.wasmtime.Module.deserialize_file(self.engine, str(self.compiled))
 
     def _store(self) -> Any:
         wt, job = self.wasmtime, self.job
@@ -56,7 +69,6 @@ class WasmtimeHost(EmbeddedHost):
         store.set_limits(memory_size=job.options.wasm_memory_bytes)
         if job.options.fuel:
             store.set_fuel(FUEL_BUDGET)
-        store.set_epoch_deadline(1)
         wasi = wt.WasiConfig()
         wasi.argv = job.argv
         wasi.stdout_file = job.stdout_path
@@ -76,18 +88,12 @@ class WasmtimeHost(EmbeddedHost):
         t1 = time.perf_counter_ns()
         start = instance.exports(store)["_start"]
         exit_code, error = 0, None
-        dog = watchdog()
-        dog.arm(job.options.timeout_s, self.engine.increment_epoch)
         try:
             start(store)
         except wt.ExitTrap as exc:
             exit_code = exc.code
         except wt.Trap as exc:
-            exit_code = None
-            error = ("timed out (interrupted after the per-iteration timeout)" if dog.fired
-                     else f"trap ({exc.trap_code}): {_reason(exc)}")
-        finally:
-            dog.disarm()
+            exit_code, error = None, f"trap ({exc.trap_code}): {_reason(exc)}"
         t2 = time.perf_counter_ns()
         memory = instance.exports(store).get("memory")
         return Invocation(
@@ -111,8 +117,12 @@ class WasmtimeRuntime(EmbeddedRuntime):
     has_memory_limit = True
 
     @classmethod
-    def installed_bytes(cls) -> Optional[int]:
+    def runtime_bytes(cls) -> Optional[int]:
         return distribution_bytes("wasmtime")
+
+    def artifact_bytes(self) -> Optional[int]:
+        """The precompiled module: what a host deploys and loads."""
+        return cwasm_path(Path(self.job.artifact), self.job.options.fuel).stat().st_size
 
     @classmethod
     def available(cls) -> Availability:
