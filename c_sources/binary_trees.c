@@ -3,13 +3,27 @@
  * chasing and recursion.
  *
  * Usage: binary_trees <n>    (4 .. 24; max_depth = max(min_depth + 2, n))
- * Output (check = number of nodes in a tree):
+ * Output (check = number of nodes in a tree, counted by walking it):
  *   "stretch tree of depth <max_depth+1>\t check: <check>\n"
  *   for d = min_depth; d <= max_depth; d += 2:
  *     "<iterations>\t trees of depth <d>\t check: <sum of checks>\n"
  *     with iterations = 1 << (max_depth - d + min_depth)
  *   "long lived tree of depth <max_depth>\t check: <check>\n"
  * Exit codes: 0 ok, 1 write error, 2 usage error, 3 out of memory.
+ *
+ * Allocation pattern (the point of the benchmark, kept as is): every node
+ * is its own malloc() and its own free(); a tree is allocated top-down
+ * (node, then its left subtree, then its right subtree) and freed bottom-up
+ * (left subtree, right subtree, then the node); the long-lived tree stays
+ * allocated while all the other trees come and go.
+ *
+ * Why it is fast: almost all the time is spent in malloc/free, so the rest
+ * is kept lean.  A tree is walked once, not twice: the walk that counts the
+ * nodes also frees each node after its subtrees (the same free order as a
+ * separate count pass followed by a free pass).  The recursion stops one
+ * level above the leaves: a node whose children are leaves allocates,
+ * counts and frees them inline, which removes the function calls for half
+ * of the nodes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,42 +35,58 @@
 #define MIN_DEPTH 4
 
 struct node {
-    struct node *left;
-    struct node *right;
+    struct node *left;  /* NULL in a leaf */
+    struct node *right; /* NULL in a leaf */
 };
 
-/* A perfect tree of the given depth (depth 0 = a single leaf). */
-static struct node *build(int depth)
+static struct node *new_node(void)
 {
     struct node *t = malloc(sizeof *t);
     if (t == NULL) {
         fputs("out of memory\n", stderr);
         exit(3);
     }
-    if (depth > 0) {
+    return t;
+}
+
+/* A perfect tree of the given depth >= 1 (depth 0 would be a single leaf). */
+static struct node *build(int depth)
+{
+    struct node *t = new_node();
+    if (depth > 1) {
         t->left = build(depth - 1);
         t->right = build(depth - 1);
     } else {
-        t->left = NULL;
-        t->right = NULL;
+        struct node *left = new_node();
+        left->left = left->right = NULL;
+        t->left = left;
+        struct node *right = new_node();
+        right->left = right->right = NULL;
+        t->right = right;
     }
     return t;
 }
 
-static long long count_nodes(const struct node *t)
+/* Number of nodes of a tree of depth >= 1, freeing each node once its
+ * subtrees are done. */
+static long long count_and_free(struct node *t)
 {
-    if (t->left == NULL)
-        return 1;
-    return 1 + count_nodes(t->left) + count_nodes(t->right);
-}
-
-static void destroy(struct node *t)
-{
-    if (t->left != NULL) {
-        destroy(t->left);
-        destroy(t->right);
+    long long count = 1;
+    struct node *left = t->left, *right = t->right;
+    if (left->left != NULL) {
+        count += count_and_free(left);
+    } else {
+        count += 1;
+        free(left);
+    }
+    if (right->left != NULL) {
+        count += count_and_free(right);
+    } else {
+        count += 1;
+        free(right);
     }
     free(t);
+    return count;
 }
 
 int main(int argc, char **argv)
@@ -67,8 +97,7 @@ int main(int argc, char **argv)
     {
         int stretch_depth = max_depth + 1;
         struct node *stretch = build(stretch_depth);
-        printf("stretch tree of depth %d\t check: %lld\n", stretch_depth, count_nodes(stretch));
-        destroy(stretch);
+        printf("stretch tree of depth %d\t check: %lld\n", stretch_depth, count_and_free(stretch));
     }
 
     struct node *long_lived = build(max_depth);
@@ -76,16 +105,12 @@ int main(int argc, char **argv)
     for (int d = MIN_DEPTH; d <= max_depth; d += 2) {
         long long iterations = 1LL << (max_depth - d + MIN_DEPTH);
         long long total = 0;
-        for (long long i = 0; i < iterations; i++) {
-            struct node *t = build(d);
-            total += count_nodes(t);
-            destroy(t);
-        }
+        for (long long i = 0; i < iterations; i++)
+            total += count_and_free(build(d));
         printf("%lld\t trees of depth %d\t check: %lld\n", iterations, d, total);
     }
 
-    printf("long lived tree of depth %d\t check: %lld\n", max_depth, count_nodes(long_lived));
-    destroy(long_lived);
+    printf("long lived tree of depth %d\t check: %lld\n", max_depth, count_and_free(long_lived));
 
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "binary_trees: write error on stdout\n");

@@ -7,11 +7,20 @@ must cost the docker row, never the run.
 from __future__ import annotations
 
 import os
+import shutil
 from typing import Any, Optional
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
 FIX = "start dockerd (sudo dockerd &), or set DOCKER_HOST"
 PROBE_TIMEOUT_S = 10
+CLI_FIX = "apt-get install docker.io (the CLI) — load and warm need only the engine"
+ENGINE_BINARIES = ("dockerd", "containerd", ("containerd-shim-runc-v2", "containerd-shim-runc-v1",
+                   "containerd-shim"), "runc", "docker-init", "docker-proxy")
+"""What a host runs containers with: the daemon, containerd, its shim (the first one present),
+runc, the init ``--init`` injects and the userland port proxy. The docker CLI is not among them:
+a FaaS node talks to the API."""
+ENGINE_DIRS = ("/usr/bin", "/usr/sbin", "/usr/libexec/docker", "/usr/local/bin")
+"""Searched after PATH: packages put dockerd in sbin, which a user's PATH may lack."""
 
 
 class EngineError(RuntimeError):
@@ -72,3 +81,33 @@ def engine_version(client: Any) -> str:
 def is_local(host: Optional[str] = None) -> bool:
     """Bind mounts and cgroup figures need the engine on this machine (a unix socket)."""
     return (host or engine_host()).startswith("unix://")
+
+
+def docker_cli() -> Optional[str]:
+    """The docker CLI on PATH (what ``docker run`` by hand would use), or None."""
+    return shutil.which("docker")
+
+
+def _find_binary(name: str) -> Optional[str]:
+    """``name`` on PATH or in ENGINE_DIRS, symlinks resolved (docker-init -> tini-static)."""
+    search = os.pathsep.join([os.environ.get("PATH", ""), *ENGINE_DIRS])
+    found = shutil.which(name, path=search)
+    return os.path.realpath(found) if found else None
+
+
+def engine_binaries() -> dict[str, str]:
+    """Name -> resolved path of every engine binary installed here (see ENGINE_BINARIES)."""
+    found: dict[str, str] = {}
+    for entry in ENGINE_BINARIES:
+        for name in (entry,) if isinstance(entry, str) else entry:
+            path = _find_binary(name)
+            if path is not None:
+                found[name] = path
+                break
+    return found
+
+
+def engine_bytes() -> Optional[int]:
+    """Installed size of the engine's binaries (each file once); None when none is found."""
+    paths = set(engine_binaries().values())
+    return sum(os.path.getsize(p) for p in paths) if paths else None

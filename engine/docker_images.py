@@ -35,7 +35,14 @@ STRIPPED = ("usr/share/doc", "usr/share/locale", "usr/share/man", "usr/share/inf
 class Image:
     tag: str
     size_bytes: int
-    """The whole image, base layers included: what deploying the function costs."""
+    """The whole image, base layers included."""
+    base_bytes: int = 0
+    """The base image's share of it (0 FROM scratch): installed once per host, not per function."""
+
+    @property
+    def own_bytes(self) -> int:
+        """The function's own layer(s): what deploying one more function costs."""
+        return self.size_bytes - self.base_bytes
 
 
 def guest_path(benchmark: str) -> str:
@@ -81,13 +88,13 @@ def ensure_image(client: Any, benchmark: str, artifact: str, base: Optional[str]
     dockerfile = _dockerfile(benchmark, base)
     key = hashlib.sha256(binary).hexdigest()[:16]
     recipe = hashlib.sha256(binary + dockerfile.encode()).hexdigest()[:16]
-    base_id = None
+    base_id, base_bytes = None, 0
     if base is not None:
         base_attrs = _find(client, base)
         if base_attrs is None:
             raise RuntimeError(f"base image {base} is not on the engine and faasbench never pulls: "
                                "build one with `faasbench docker-base` or `docker load` it")
-        base_id = base_attrs["Id"].split(":")[-1][:12]
+        base_id, base_bytes = base_attrs["Id"].split(":")[-1][:12], base_attrs["Size"]
     tag = f"faasbench/{benchmark}:{recipe}" + (f"-on-{base_id}" if base_id else "")
     attrs = _find(client, tag)
     if attrs is None:
@@ -99,7 +106,7 @@ def ensure_image(client: Any, benchmark: str, artifact: str, base: Optional[str]
             if "error" in line:
                 raise RuntimeError(f"building {tag} failed: {line['error'].strip()}")
         attrs = client.inspect_image(tag)
-    return Image(tag, attrs["Size"])
+    return Image(tag, attrs["Size"], base_bytes)
 
 
 def remove_containers(client: Any, label: str) -> int:

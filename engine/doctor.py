@@ -17,7 +17,7 @@ def runtime_row(name: str) -> dict[str, Any]:
                            "reason": probe.reason, "fix": probe.fix, **probe.details}
     try:
         cls = runtimes.get(name)
-        row.update(kind=cls.kind, runtime_bytes=cls.runtime_bytes() if probe.ok else None,
+        row.update(kind=cls.kind, installed_bytes=cls.installed_bytes() if probe.ok else None,
                    counts_fuel=cls.counts_fuel, has_memory_limit=cls.has_memory_limit,
                    keeps_host=cls.keeps_host,
                    simd_problem=simd_problem(name, probe.version) if probe.ok else None)

@@ -3,7 +3,9 @@
 Python's worker is tens of MiB; a child it forks inherits that high-water mark, so its peak
 RSS would be the worker's. Programs are therefore started through the launcher, which reports
 start/end stamps (CLOCK_MONOTONIC, like ``perf_counter_ns``), CPU time, peak RSS and status.
-The same binary is the PID 1 of warm Docker containers.
+The same binary is the PID 1 of warm Docker containers: in serve mode (``serve_argv``) it runs
+the program once per request read from a FIFO and answers each with the same report line on a
+second FIFO, so a warm request needs no call to the Docker daemon.
 """
 
 from __future__ import annotations
@@ -46,6 +48,13 @@ def launcher_path() -> Path:
     if not path.exists():
         toolchain.compile_c(source, path, flags)
     return path
+
+
+def serve_argv(directory: str, path: str, argv: list[str]) -> list[str]:
+    """The launcher's arguments for serve mode: run ``path`` with ``argv`` once per byte read
+    from the FIFO ``directory``/request, output to ``directory``/stdout and stderr, answering
+    on the FIFO ``directory``/reply (the caller makes both FIFOs; c_sources/launcher.c)."""
+    return ["--serve", directory, path, *argv]
 
 
 def parse_report(text: bytes) -> Optional[LaunchReport]:

@@ -11,6 +11,17 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 MODES = ("cold", "load", "warm")
+MODE_MEANINGS = {
+    "cold": "a new OS process per request starts the runtime and runs the function, as the "
+            "study timed it (native: the program; CLI runtimes: the CLI; embedded engines: a "
+            "fresh python or node host, labelled so; Docker: docker run --rm)",
+    "load": "the host is already running; each request loads the function (read, compile or "
+            "deserialise, instantiate, run), as on a function's first request (Docker: create, "
+            "start, wait, remove through the API; native and CLIs: the same as cold)",
+    "warm": "the loaded function (or running container) is kept; each request gets a fresh "
+            "instance (Docker: the launcher inside the running container forks the program)",
+}
+"""What each start mode means, the same for every runtime (shown by --help and the dashboard)."""
 DEFAULT_RUNTIMES = ("native", "wasmtime")
 DEFAULT_MODES = ("cold",)
 MAX_ITERATIONS = 100_000

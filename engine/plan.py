@@ -25,7 +25,7 @@ from .options import (
     check_count,
     default_warmup,
 )
-from .toolchain import OPT_LEVELS, PROFILES, BuildFlags
+from .toolchain import LIBCS, OPT_LEVELS, PROFILES, BuildFlags
 
 __all__ = ["Cell", "Plan", "PlanError", "Settings", "make_plan", "parse_sizes"]
 
@@ -105,6 +105,9 @@ class Plan:
         if settings.flags.opt_level not in OPT_LEVELS:
             raise PlanError(f"unknown optimisation level {settings.flags.opt_level!r}; valid: "
                             f"{', '.join(OPT_LEVELS)}")
+        if settings.flags.libc not in LIBCS:
+            raise PlanError(f"unknown C library {settings.flags.libc!r} for the native build; "
+                            f"valid: {', '.join(LIBCS)}")
         if settings.flags.profile not in PROFILES:
             raise PlanError(f"unknown build profile {settings.flags.profile!r}; valid: "
                             f"{', '.join(PROFILES)}")

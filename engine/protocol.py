@@ -20,19 +20,32 @@ from .runtimes.base import Invocation, Job
 
 PHASES: dict[str, str] = {
     "start": "a fresh host process, from its spawn until its own code runs (interpreter, node)",
-    "load": "importing the engine library, configuring it and loading the compiled module",
+    "load": "making the function runnable: reading and deserialising (or compiling) it; in a "
+            "fresh host also importing and configuring the engine",
     "compile": "compiling the module to machine code",
     "instantiate": "a fresh instance with its WASI context",
     "execute": "the guest's _start, to its exit",
     "exit": "from the guest's end to the host process's exit",
     "sandbox": "wasmer-sdk: a fresh sandbox holding the package and the data files",
     "run": "wasmer-sdk: the command in the sandbox (compiling on first use, instantiate, execute)",
-    "create": "Docker: creating the container (cold) or the exec instance (warm)",
-    "wait": "Docker: from start until the container exited",
-    "logs": "Docker: collecting the container's output",
-    "remove": "Docker: removing the container",
-    "exec": "Docker: running the exec instance to its end, with its output",
-    "inspect": "Docker: reading the exec instance's exit code",
+    "create": "Docker load: creating the container; docker-exec warm: the exec instance",
+    "wait": "Docker load: from start until the container exited",
+    "logs": "Docker load: collecting the container's output",
+    "remove": "Docker load: removing the container",
+    "exec": "docker-exec warm: running the exec instance to its end, with its output",
+    "inspect": "docker-exec warm: reading the exec instance's exit code",
+    "cli-create": "Docker cold (`docker run --rm`): from the CLI's spawn to the engine's create "
+                  "event (the CLI's own start, then creating the container)",
+    "cli-start": "Docker cold: from the create event to the start event (attaching to and "
+                 "starting the container)",
+    "cli-run": "Docker cold: from the start event to the die event (the program, to its exit)",
+    "cli-remove": "Docker cold: from the die event to the destroy event (--rm removes it)",
+    "cli-exit": "Docker cold: from the destroy event until the docker CLI process has exited",
+    "dispatch": "Docker warm: from writing the request to the launcher in the container until "
+                "it forks the program (waking it, truncating the output files)",
+    "program": "Docker warm: the program, from the launcher's fork to its wait4 (the "
+               "launcher's own stamps)",
+    "reply": "Docker warm: from the program's end until the launcher's report was read",
 }
 """Every phase name a runtime may report, with what it covers. Runtimes report the ones they
 really have; wall time is always measured around the whole iteration."""

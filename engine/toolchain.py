@@ -37,6 +37,13 @@ PROFILES: dict[str, Profile] = {
                                     "WebAssembly with simd128"),
 }
 DEFAULT_PROFILE = "same-width"
+LIBCS = {
+    "musl": "static musl: one file that runs anywhere, FROM scratch too; a slow malloc",
+    "glibc": "dynamic glibc (the host's): an allocator comparable to wasi-libc's; Docker then "
+             "needs a base image with glibc (--docker-base)",
+}
+"""The native build's C library. It matters for allocation-heavy programs (binary-trees): an
+allocator result must not be read as a runtime result."""
 WASM_STACK_BYTES = 1 << 20
 """zig's default wasm stack is 16 MiB (257 initial pages); 1 MiB is ample for these programs."""
 
@@ -72,20 +79,20 @@ def zig_version() -> str:
     return out.stdout.strip()
 
 
-def native_target() -> str:
-    """The static musl target for this host's architecture."""
+def native_target(libc: str = "musl") -> str:
+    """The zig target for this host's architecture with the given C library."""
     import platform
 
     machine = platform.machine().lower()
     arch = {"amd64": "x86_64", "arm64": "aarch64"}.get(machine, machine)
     if arch not in ("x86_64", "aarch64"):
         raise ToolchainError(f"unsupported host architecture {machine}; need x86_64 or aarch64")
-    return f"{arch}-linux-musl"
+    return f"{arch}-linux-{'gnu' if libc == 'glibc' else 'musl'}"
 
 
-def native_flags(cpu: str) -> list[str]:
-    """Target and CPU of a static native build (the launcher is always built ``baseline``)."""
-    return ["-target", native_target(), f"-mcpu={cpu}"]
+def native_flags(cpu: str, libc: str = "musl") -> list[str]:
+    """Target and CPU of a native build (the launcher is always static musl, ``baseline``)."""
+    return ["-target", native_target(libc), f"-mcpu={cpu}"]
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,8 @@ class BuildFlags:
     opt_level: str = "O2"
     profile: str = DEFAULT_PROFILE
     """A name in ``PROFILES``."""
+    libc: str = "musl"
+    """The native build's C library, a name in ``LIBCS``."""
 
     def common(self) -> list[str]:
         return [f"-{self.opt_level}", "-s", "-ffp-contract=off", "-Wall", "-Wextra"]
@@ -105,14 +114,16 @@ class BuildFlags:
                 f"-Wl,-z,stack-size={WASM_STACK_BYTES}"]
 
     def native(self) -> list[str]:
-        return [*native_flags(PROFILES[self.profile].native_cpu), *self.common(), "-static"]
+        linking = ["-static"] if self.libc == "musl" else []
+        return [*native_flags(PROFILES[self.profile].native_cpu, self.libc), *self.common(),
+                *linking]
 
     def for_target(self, target: str) -> list[str]:
         return self.wasm() if target == "wasm" else self.native()
 
     def describe(self) -> dict[str, object]:
         profile = PROFILES[self.profile]
-        return {"opt_level": self.opt_level, "profile": self.profile,
+        return {"opt_level": self.opt_level, "profile": self.profile, "libc": self.libc,
                 "native_cpu": profile.native_cpu, "wasm_simd": profile.wasm_simd,
                 "wasm_stack_bytes": WASM_STACK_BYTES, "wasm": self.wasm(),
                 "native": self.native()}

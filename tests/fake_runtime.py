@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
+from engine.files import write_atomic
 from engine.runtimes.base import Availability, Invocation, Runtime
 
 SCRIPT_VARIABLE = "FAASBENCH_FAKE_SCRIPT"
@@ -37,7 +38,7 @@ def _next_action() -> str:
     script = _script()
     counter = Path(os.environ[SCRIPT_VARIABLE] + ".count")
     count = int(counter.read_text()) if counter.exists() else 0
-    counter.write_text(str(count + 1))
+    write_atomic(counter, str(count + 1))  # a worker killed mid-write must not leave it empty
     actions = script.get("invoke", [])
     return actions[count] if count < len(actions) else script.get("then", "ok")
 

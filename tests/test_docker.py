@@ -1,29 +1,41 @@
-"""Docker against a real engine: verified outputs in both modes, memory, footprint, leftovers
-(containers and cgroups), no engine, an engine that dies mid-run, and the fault programs of
-test_faults.py in containers. Nothing comes from a registry: images are built FROM scratch
-around the static binaries.
+"""Docker against a real engine: verified outputs in the three modes (cold through the docker
+CLI, load through the API, warm through the launcher's FIFOs) and docker-exec's warm, memory,
+footprint, no daemon call per warm request, leftovers (containers and cgroups), no engine, no
+docker CLI, an engine that dies mid-run, and the fault programs of test_faults.py in containers.
+Nothing comes from a registry: images are built FROM scratch around the static binaries.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 import threading
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from conftest import run_plan, samples
 from docker_support import dockerd, labelled_containers
-from test_faults import fault_builds_fixture, invoke_once  # noqa: F401  (fixture fault_builds)
+from test_faults import (  # noqa: F401  (fixture fault_builds)
+    fault_builds_fixture,
+    fault_job,
+    invoke_once,
+    prepare,
+)
 
-from engine import cgroups, runtimes
+from engine import cgroups, runtimes, toolchain
 from engine.cli import main as cli_main
-from engine.docker_engine import connect
+from engine.docker_engine import CLI_FIX, connect, engine_binaries, engine_bytes
 from engine.docker_images import (
     DEBIAN_MIRROR,
     LABEL,
     LAUNCHER_GUEST,
     RUN_LABEL,
     build_debian_base,
+    guest_path,
 )
 from engine.events import (
     CellFinished,
@@ -31,62 +43,150 @@ from engine.events import (
     Event,
     RunError,
     RunFinished,
+    RunPlanned,
     SampleRecorded,
 )
+from engine.launcher import serve_argv
 from engine.options import PlanError, RunOptions, parse_bytes
 from engine.plan import make_plan
-from engine.protocol import PHASES
+from engine.protocol import PHASES, Invoke, Measured, Prepared
 from engine.runner import Run
-from engine.runtimes.docker import CGROUP_ROOT, TIMED_OUT
+from engine.runtimes.docker import (
+    CGROUP_ROOT,
+    CLI_PHASES,
+    IO_GUEST,
+    TIMED_OUT,
+    WARM_TIMED_OUT,
+)
+from engine.worker_client import Worker
 
 SMALL = {"nbody": 1000, "fannkuch-redux": 7, "mandelbrot": 64, "binary-trees": 14,
          "cat-sync": 4096}
 """Small sizes; binary-trees allocates a few MiB at depth 14, enough for the kernel to report
-a warm exec's peak RSS (the other programs live in a few static pages, which Linux 6.2+,
+a warm program's peak RSS (the other programs live in a few static pages, which Linux 6.2+,
 counting RSS per CPU, may report as 0: faasbench then says None)."""
 ALL = ["nop", "cat-sync", "nbody", "fannkuch-redux", "mandelbrot", "binary-trees"]
 LIMIT = 256 << 20
-PHASES_OF = {"cold": {"create", "start", "wait", "logs", "remove"},
-             "warm": {"create", "exec", "inspect"}}
+PHASES_OF = {("docker", "cold"): set(CLI_PHASES),
+             ("docker", "load"): {"create", "start", "wait", "logs", "remove"},
+             ("docker", "warm"): {"dispatch", "program", "reply"},
+             ("docker-exec", "warm"): {"create", "exec", "inspect"}}
+CASES = list(PHASES_OF)
+"""Every way a Docker sample is taken: docker in its three modes, docker-exec's own warm."""
+TRAP = {"cold": (132, "exit code 132"), "load": (132, "exit code 132"),
+        "warm": (None, "killed by signal SIGILL")}
+"""Cold and load see the container's status (128 + SIGILL, as Docker reports its PID 1);
+warm, the launcher that forked the program names the signal, as for native."""
 
 
-def _docker_samples(events: list[Event]) -> list[SampleRecorded]:
-    return [s for s in samples(events) if s.runtime == "docker"]
+def _docker_samples(events: list[Event], runtime: str = "docker") -> list[SampleRecorded]:
+    return [s for s in samples(events) if s.runtime == runtime]
 
 
-@pytest.mark.parametrize("mode", ["cold", "warm"])
-def test_every_benchmark_verified_in_docker(engine: str, mode: str) -> None:
-    """Every program's output verified in a container, with its phases, CPU time and peak
-    memory; nothing labelled is left behind."""
-    assert set(PHASES) >= PHASES_OF[mode]
-    events = run_plan(["docker"], ALL, iterations=1, modes=[mode], sizes=SMALL,
+def dockerd_bytes() -> int:
+    """The size of the dockerd binary on PATH (packages put it in /usr/sbin)."""
+    found = shutil.which("dockerd", path=f"{os.environ.get('PATH', '')}:/usr/sbin")
+    assert found, "no dockerd here"
+    return os.path.getsize(os.path.realpath(found))
+
+
+@pytest.mark.parametrize(("runtime", "mode"), CASES)
+def test_every_benchmark_verified_in_docker(engine: str, runtime: str, mode: str) -> None:
+    """Every program's output verified in a container, with its phases (adding up to the wall
+    time where they split it), CPU time and peak memory; nothing labelled is left behind."""
+    phases = PHASES_OF[(runtime, mode)]
+    assert set(PHASES) >= phases
+    events = run_plan([runtime], ALL, iterations=1, modes=[mode], sizes=SMALL,
                       options=RunOptions(container_memory_bytes=LIMIT))
-    rows = _docker_samples(events)
+    rows = _docker_samples(events, runtime)
     assert sorted(r.benchmark for r in rows if not r.warmup) == sorted(ALL)
     for row in rows:
         assert row.ok, f"{row.cell_id}: {row.error}"
         assert row.cpu_ns and row.cpu_ns > 0
-        assert set(row.phases_ns) == PHASES_OF[mode]
-        assert row.wall_ns >= sum(row.phases_ns.values())
-        # Cold: the container's cgroup peak, always there. Warm: the program's own peak RSS
-        # (the launcher's wait4), which Linux cannot tell for programs of a few pages: then
-        # None, never 0; binary-trees allocates enough to be reported every time.
-        if mode == "cold" or row.benchmark == "binary-trees":
+        assert set(row.phases_ns) == phases
+        if (runtime, mode) in (("docker", "cold"), ("docker", "warm")):
+            assert row.wall_ns == sum(row.phases_ns.values())
+        else:
+            assert row.wall_ns >= sum(row.phases_ns.values())
+        # Cold and load: the container's cgroup peak, always there. Warm: the program's own
+        # peak RSS (the launcher's wait4), which Linux cannot tell for programs of a few
+        # pages: then None, never 0; binary-trees allocates enough to be reported every time.
+        if mode != "warm" or row.benchmark == "binary-trees":
             assert row.peak_rss_bytes is not None, row
         assert row.peak_rss_bytes is None or 0 < row.peak_rss_bytes <= LIMIT
     trees = [r.peak_rss_bytes for r in rows if r.benchmark == "binary-trees"]
     assert trees and all(peak >= 1 << 20 for peak in trees), "depth 14 holds over 1 MiB"
-    footprints = [e.footprint_bytes for e in events if isinstance(e, CellStarted)]
-    assert len(footprints) == len(ALL) and all(f and f > 0 for f in footprints)
+    started = [e for e in events if isinstance(e, CellStarted)]
+    assert len(started) == len(ALL)
+    for cell in started:
+        assert cell.artifact_bytes and cell.artifact_bytes > 0
+        assert cell.runtime_bytes and cell.runtime_bytes >= dockerd_bytes()
     assert labelled_containers(LABEL) == []
 
 
-def test_image_footprint_is_the_image_size(engine: str) -> None:
-    events = run_plan(["docker"], ["nop"], iterations=1)
-    started = next(e for e in events if isinstance(e, CellStarted))
+def engine_actions(runtime: str, iterations: int) -> list[list[str]]:
+    """Run a warm nop cell (one warm-up) and return, per container of the run, the actions of
+    the engine's events for it (``exec_create: CMD`` shortened to ``exec_create``)."""
+    since = time.time() - 1
+    events = run_plan([runtime], ["nop"], iterations=iterations, modes=["warm"], warmup=1)
+    assert [s.ok for s in samples(events)] == [True] * (iterations + 1)
+    run_id = next(e.run_id for e in events if isinstance(e, RunPlanned))
+    by_container: dict[str, list[str]] = {}
+    with connect() as client:
+        for event in client.events(since=f"{since:.9f}", until=f"{time.time():.9f}",
+                                   decode=True, filters={"type": "container",
+                                                         "label": f"{RUN_LABEL}={run_id}"}):
+            by_container.setdefault(event["Actor"]["ID"], []).append(
+                event["Action"].split(":")[0])
+    return list(by_container.values())
+
+
+def test_warm_requests_make_no_daemon_calls(engine: str) -> None:
+    """The engine's own record: docker's warm cell creates one container and calls the engine
+    no more until it removes it (requests go to the launcher inside), while docker-exec makes
+    an exec per request (its daemon, containerd and runc path)."""
+    [served] = engine_actions("docker", 5)
+    assert served[:2] == ["create", "start"] and served[-1] == "destroy"
+    assert not [a for a in served if a.startswith("exec_")], served
+    [execd] = engine_actions("docker-exec", 5)
+    assert execd.count("exec_create") == execd.count("exec_start") == 6, execd
+
+
+def test_footprint_counts_the_image_and_the_engine(engine: str) -> None:
+    """FROM scratch the image is all the function's own; the host side is the engine's
+    binaries (dockerd among them), plus the docker CLI for cold, which runs it per request."""
+    events = run_plan(["docker"], ["nop"], iterations=1, modes=["cold", "warm"])
+    started = {e.mode: e for e in events if isinstance(e, CellStarted)}
     with connect() as client:
         image = client.images(filters={"label": [f"{LABEL}=1", "faasbench.benchmark=nop"]})
-    assert started.footprint_bytes in {i["Size"] for i in image}
+    assert started["warm"].artifact_bytes in {i["Size"] for i in image}
+    assert started["cold"].artifact_bytes == started["warm"].artifact_bytes
+    engine_total = engine_bytes()
+    assert engine_total is not None and engine_total >= dockerd_bytes()
+    assert {"dockerd", "containerd", "runc"} <= set(engine_binaries())
+    assert runtimes.get("docker").installed_bytes() == engine_total  # doctor asks the class
+    assert started["warm"].runtime_bytes == engine_total
+    cli = shutil.which("docker")
+    assert cli is not None
+    assert started["cold"].runtime_bytes == engine_total + os.path.getsize(os.path.realpath(cli))
+    for cell in started.values():
+        assert cell.footprint_bytes == cell.artifact_bytes + cell.runtime_bytes
+
+
+def test_cold_without_the_docker_cli_says_so(engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a PATH that has no docker CLI, the cold cell fails once saying what to install;
+    load and warm need only the engine and run."""
+    path = [d for d in os.environ["PATH"].split(os.pathsep)
+            if d and not os.access(os.path.join(d, "docker"), os.X_OK)]
+    monkeypatch.setenv("PATH", os.pathsep.join(path))
+    assert shutil.which("docker") is None
+    events = run_plan(["docker"], ["nop"], iterations=1, modes=["cold", "load", "warm"])
+    errors = [e.message for e in events if isinstance(e, RunError)]
+    assert errors == ["docker/nop/cold: preparing failed: RuntimeError: docker CLI not found on "
+                      f"PATH: {CLI_FIX}; cell skipped"]
+    assert CLI_FIX == "apt-get install docker.io (the CLI) — load and warm need only the engine"
+    rows = samples(events)
+    assert {r.mode for r in rows} == {"load", "warm"} and all(r.ok for r in rows)
 
 
 def run_cgroups(run_id: str) -> list[Path]:
@@ -202,31 +302,27 @@ def test_limits_are_validated() -> None:
         parse_bytes("lots")
 
 
-@pytest.mark.parametrize("mode", ["cold", "warm"])
-def test_trap_kills_the_program_in_its_container(engine, fault_builds, tmp_path, mode):
-    """The native binary dies of SIGILL inside the container. Cold, Docker reports it as its
-    PID 1's exit status 128 + 4; warm, the launcher running the exec names the signal."""
-    row = invoke_once("docker", fault_builds[("trap", "native")], tmp_path, mode)
+@pytest.mark.parametrize(("runtime", "mode"), CASES)
+def test_trap_kills_the_program_in_its_container(engine, fault_builds, tmp_path, runtime, mode):
+    """The native binary dies of SIGILL inside the container (see TRAP for how it is told)."""
+    row = invoke_once(runtime, fault_builds[("trap", "native")], tmp_path, mode)
     assert not row.ok
-    if mode == "cold":
-        assert (row.invocation.exit_code, row.invocation.error) == (132, "exit code 132")
-    else:
-        assert (row.invocation.exit_code, row.invocation.error) == \
-            (None, "killed by signal SIGILL")
-    assert set(row.invocation.phases_ns) == PHASES_OF[mode]
+    assert (row.invocation.exit_code, row.invocation.error) == TRAP[mode]
+    assert set(row.invocation.phases_ns) == PHASES_OF[(runtime, mode)]
 
 
-@pytest.mark.parametrize("mode", ["cold", "warm"])
+@pytest.mark.parametrize(("runtime", "mode"), CASES)
 def test_nonzero_exit_in_a_container_reports_code_and_stderr(engine, fault_builds, tmp_path,
-                                                             mode):
-    row = invoke_once("docker", fault_builds[("exit3", "native")], tmp_path, mode)
+                                                             runtime, mode):
+    row = invoke_once(runtime, fault_builds[("exit3", "native")], tmp_path, mode)
     assert not row.ok and row.invocation.exit_code == 3
     assert row.invocation.error == "exit code 3: bad input"
 
 
-@pytest.mark.parametrize("mode", ["cold", "warm"])
-def test_wrong_output_in_a_container_names_the_line(engine, fault_builds, tmp_path, mode):
-    row = invoke_once("docker", fault_builds[("wrong", "native")], tmp_path, mode)
+@pytest.mark.parametrize(("runtime", "mode"), CASES)
+def test_wrong_output_in_a_container_names_the_line(engine, fault_builds, tmp_path, runtime,
+                                                    mode):
+    row = invoke_once(runtime, fault_builds[("wrong", "native")], tmp_path, mode)
     assert not row.ok and row.invocation.exit_code == 0
     assert row.invocation.error.startswith(
         "output mismatch at line 2: expected '-0.169087605', got '-0.169087600'")
@@ -239,21 +335,82 @@ def commands_in_run(run_id: str) -> list[list[str]]:
                 for c in client.containers(all=True, filters={"label": f"{RUN_LABEL}={run_id}"})]
 
 
-@pytest.mark.parametrize("mode", ["cold", "warm"])
-def test_timeout_removes_the_container(engine, fault_builds, tmp_path, mode):
+def idle_host(runtime: str) -> list[str]:
+    """The processes of a warm host waiting for its next request: the launcher alone."""
+    if runtime == "docker-exec":
+        return [LAUNCHER_GUEST]
+    argv = serve_argv(IO_GUEST, guest_path("nbody"), ["nbody", "1000"])
+    return [" ".join([LAUNCHER_GUEST, *argv])]
+
+
+@pytest.mark.parametrize(("runtime", "mode"), CASES)
+def test_timeout_removes_the_container(engine, fault_builds, tmp_path, runtime, mode):
     """A spinning program is stopped at the timeout by the runtime itself (not by the
-    controller killing the worker a minute later), and its container is removed: cold leaves
-    none, warm only the fresh host started for the next iteration, idle."""
+    controller killing the worker a minute later), and its container is removed: cold and
+    load leave none, warm only the fresh host started for the next iteration, idle."""
     left: list[list[list[str]]] = []
-    row = invoke_once("docker", fault_builds[("spin", "native")], tmp_path, mode, timeout_s=1.0,
+    row = invoke_once(runtime, fault_builds[("spin", "native")], tmp_path, mode, timeout_s=1.0,
                       while_up=lambda job: left.append(commands_in_run(job.run_id)))
     assert not row.ok and row.invocation.exit_code is None
-    assert row.invocation.error == TIMED_OUT
-    assert left == [[] if mode == "cold" else [[LAUNCHER_GUEST]]]
+    assert row.invocation.error == (WARM_TIMED_OUT if mode == "warm" else TIMED_OUT)
+    assert left == [[] if mode != "warm" else [idle_host(runtime)]]
+
+
+SPIN_WHILE_FLAGGED = r"""
+/* nbody 1000's output, unless the data directory holds a file named "spin": then never ends. */
+#include <stdio.h>
+#include <unistd.h>
+int main(void) {
+    volatile unsigned long n = 0;
+    while (access("/workspace/spin", F_OK) == 0) n++;
+    printf("-0.169075164\n-0.169087605\n");
+    return 0;
+}
+"""
+
+
+def container_ids(run_id: str) -> list[str]:
+    with connect() as client:
+        return [c["Id"] for c in client.containers(filters={"label": f"{RUN_LABEL}={run_id}"})]
+
+
+@pytest.mark.parametrize(("runtime", "mode"), CASES)
+def test_after_a_timeout_the_next_sample_is_ok(engine, tmp_path, runtime, mode):
+    """A program that spins while its data directory holds a flag file times out; with the
+    flag gone, the very next sample is ok, warm on a fresh container started in between."""
+    source, program = tmp_path / "spin_while_flagged.c", tmp_path / "spin_while_flagged"
+    source.write_text(SPIN_WHILE_FLAGGED)
+    toolchain.compile_c(source, program, toolchain.BuildFlags().for_target("native"))
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)  # the guest runs as nobody
+    (data / "spin").touch()
+    job = fault_job(runtime, program, data, mode, timeout_s=5.0)
+    worker = Worker(tmp_path / "worker.log")
+    try:
+        assert isinstance(prepare(worker, runtime, job), Prepared)
+        deadline = job.options.timeout_s + runtimes.get(runtime).reply_grace_s
+        before = container_ids(job.run_id)
+        first = worker.request(Invoke(), deadline)
+        (data / "spin").unlink()
+        after = container_ids(job.run_id)
+        second = worker.request(Invoke(), deadline)
+    finally:
+        worker.close()
+        runtimes.get(runtime).cleanup(job.run_id)
+    assert isinstance(first, Measured) and isinstance(second, Measured)
+    assert not first.ok and first.invocation.error.startswith("timed out (")
+    assert second.ok, second.invocation.error
+    assert set(second.invocation.phases_ns) == PHASES_OF[(runtime, mode)]
+    if mode == "warm":
+        assert len(before) == len(after) == 1 and before != after
+    else:
+        assert before == after == []
 
 
 def test_debian_base_image_runs_the_same_binary(engine: str) -> None:
-    """The study's full-distribution case: debootstrap + import (from the Debian archive)."""
+    """The study's full-distribution case: debootstrap + import (from the Debian archive). The
+    base image counts on the host's side (installed once), the binary's layer as the function's."""
     client = connect()
     try:
         base = build_debian_base(client, "bookworm", DEBIAN_MIRROR)
@@ -261,8 +418,45 @@ def test_debian_base_image_runs_the_same_binary(engine: str) -> None:
         client.close()
     assert base["size_bytes"] > 20 << 20
     events = run_plan(["docker"], ["nop", "cat-sync"], iterations=1, sizes=SMALL,
-                      options=RunOptions(docker_base=base["tag"]), modes=["cold", "warm"])
-    rows = _docker_samples(events)
+                      options=RunOptions(docker_base=base["tag"]), modes=["cold", "load", "warm"])
+    rows = [r for r in _docker_samples(events) if not r.warmup]
     assert len(rows) == 6 and all(r.ok for r in rows), [r.error for r in rows]
     started = [e for e in events if isinstance(e, CellStarted)]
-    assert all(e.footprint_bytes >= base["size_bytes"] for e in started)
+    for cell in started:
+        assert 0 < cell.artifact_bytes < 1 << 20, "the binary's layer only"
+        assert cell.runtime_bytes >= base["size_bytes"] + dockerd_bytes()
+
+
+HARDENING = ("NetworkMode", "ReadonlyRootfs", "CapDrop", "SecurityOpt", "Memory", "MemorySwap",
+             "PidsLimit", "Binds", "CgroupParent", "CpusetCpus", "LogConfig")
+
+
+def test_cold_cli_and_load_api_make_the_same_container(engine: str, built,
+                                                       tmp_path: Path) -> None:
+    """``docker run`` (cold) and the API (load) must configure one and the same hardened
+    container: create one each way (``docker create`` takes run's flags) and compare."""
+    nop = next(a for a in built if a.benchmark == "nop" and a.target == "native")
+    job = replace(fault_job("docker", nop.path, tmp_path, "cold"), benchmark="nop", argv=["nop"])
+    runtime = runtimes.get("docker")(job)
+    runtime.prepare()
+    try:
+        runtime.iteration = 1
+        cgroup = runtime._iteration_cgroup()
+        args = runtime._run_args(cgroup, "compare")
+        assert args[:2] == ["run", "--rm"]
+        created = subprocess.run([shutil.which("docker"), "create", *args[1:]], check=True,
+                                 capture_output=True, text=True).stdout.strip()
+        by_api = runtime._create(job.argv[1:], guest_path("nop"), cgroup)
+        with connect() as client:
+            cli, api = client.inspect_container(created), client.inspect_container(by_api)
+    finally:
+        runtime.close()
+        type(runtime).cleanup(job.run_id)
+    assert cli["Config"]["User"] == api["Config"]["User"] == "65534:65534"
+    assert cli["Config"]["Entrypoint"] == api["Config"]["Entrypoint"] == [guest_path("nop")]
+    assert cli["Config"]["Labels"].pop("faasbench.sample") == "compare"
+    assert cli["Config"]["Labels"] == api["Config"]["Labels"]
+    for key in HARDENING:
+        assert cli["HostConfig"][key] == api["HostConfig"][key], key
+    assert cli["HostConfig"]["ReadonlyRootfs"] and cli["HostConfig"]["CapDrop"] == ["ALL"]
+    assert cli["HostConfig"]["NetworkMode"] == "none" and cli["HostConfig"]["CpusetCpus"]

@@ -40,8 +40,9 @@ def test_quick_run_in_tmux(tmp_path: Path) -> None:
     tmux("resize-window", "-t", session, "-x", "120", "-y", "40")  # no client: size by hand
     try:
         wait_for(session, "Runtimes", "available ─")  # doctor has run
-        # focus starts on the runtimes list; tab to each benchmark's checkbox but nop's
-        tmux("send-keys", "-t", session, *["Tab"] * 7, "Space")
+        # focus starts on the runtimes list; past preset, profile and the three modes, tab to each
+        # benchmark's checkbox but nop's
+        tmux("send-keys", "-t", session, *["Tab"] * 9, "Space")
         for _ in range(4):
             tmux("send-keys", "-t", session, *["Tab"] * 3, "Space")
         wait_for(session, "(2 cells never measured")  # only nop is left: 2 runtimes x cold

@@ -18,7 +18,7 @@ from tui.app import FaasbenchApp
 DATA = Path(__file__).parent / "data" / "tui"
 RECORDED = DATA / "recorded_run.jsonl"
 """A real run recorded with: faasbench run --runtimes native,wasmtime
---benchmarks nop,cat-sync,nbody --iterations 5 --size nbody=10000 --mode cold,warm --json"""
+--benchmarks nop,cat-sync,nbody --iterations 5 --size nbody=10000 --mode cold,load,warm --json"""
 
 
 def report(*available: str, unavailable: tuple[str, ...] = ()) -> dict[str, Any]:

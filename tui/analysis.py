@@ -1,7 +1,8 @@
 """The compare view's numbers: pure functions over the model, nothing re-runs.
 
-Ratios compare medians within the same benchmark and mode; "docker" and "native" are the
-baselines when they were run. The winner of a group is the lowest median.
+Ratios follow ``engine.comparison`` (the same rule as the CLI tables): within one benchmark
+and mode, against docker's and native's medians, a baseline without that mode represented by
+the mode its results say it equals. The winner of a group is the lowest median.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ import statistics
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from engine.stats import ratio, summarize
+from engine.comparison import Figure, ratios
+from engine.options import MODES
+from engine.stats import summarize
 
 from .model import CellState, RunModel
 
-BASELINES = ("docker", "native")
 COLD_START_BENCHMARKS = ("nop", "cat-sync")
 COMPUTE_BENCHMARKS = ("nbody", "fannkuch-redux", "mandelbrot", "binary-trees")
 
@@ -42,17 +44,20 @@ def _bench_order(model: RunModel, bench: str) -> int:
 
 def compare_rows(model: RunModel) -> list[list[CompareRow]]:
     """Per benchmark x mode group, every runtime side by side."""
+    summaries = {cell_id: summarize(c.wall_ns) for cell_id, c in model.cells.items()}
+    vs: dict[str, dict[str, Optional[float]]] = {}
+    for bench in dict.fromkeys(c.benchmark for c in model.cells.values()):
+        cells = [c for c in model.cells.values() if c.benchmark == bench]
+        figures = [Figure(c.runtime, c.mode, summaries[c.cell_id]["median"], c.same_as)
+                   for c in cells]
+        vs.update(zip((c.cell_id for c in cells), ratios(figures)))
     result = []
     for cells in _groups(model).values():
-        summaries = {c.runtime: summarize(c.wall_ns) for c in cells}
-        medians = {rt: s["median"] for rt, s in summaries.items() if s["median"] is not None}
-        best = min(medians.values()) if medians else None
-        result.append([
-            CompareRow(c, summaries[c.runtime],
-                       {b: ratio(summaries[c.runtime]["median"], medians.get(b))
-                        for b in BASELINES},
-                       best is not None and medians.get(c.runtime) == best and len(medians) > 1)
-            for c in cells])
+        medians = [m for c in cells if (m := summaries[c.cell_id]["median"]) is not None]
+        best = min(medians) if len(medians) > 1 else None
+        result.append([CompareRow(c, summaries[c.cell_id], vs[c.cell_id],
+                                  best is not None and summaries[c.cell_id]["median"] == best)
+                       for c in cells])
     return result
 
 
@@ -69,6 +74,24 @@ def cold_start(model: RunModel) -> dict[str, dict[str, float]]:
     return series
 
 
+def start_ladder(model: RunModel, benchmark: str = "nop") -> dict[str, dict[str, float]]:
+    """Per mode (cold, load, warm), each runtime's median for ``benchmark``: how far each way
+    of starting a function is from the next. A mode a runtime lacks shows the mode that
+    stands in for it, as its results say."""
+    cells = {(c.runtime, c.mode): c for c in model.cells.values() if c.benchmark == benchmark}
+    ladder: dict[str, dict[str, float]] = {}
+    for (runtime, mode), cell in cells.items():
+        shown = cells.get((runtime, cell.same_as)) if cell.same_as else cell
+        if shown is not None and shown.wall_ns:
+            ladder.setdefault(mode, {})[runtime] = statistics.median(shown.wall_ns)
+    return {mode: ladder[mode] for mode in MODES if mode in ladder}
+
+
+def cold_hosts(model: RunModel) -> dict[str, str]:
+    """Runtime → what its cold start launched, where that is not the runtime itself."""
+    return {c.runtime: c.host for c in model.cells.values() if c.host}
+
+
 def compute_rows(model: RunModel) -> list[tuple[str, dict[str, Optional[float]]]]:
     """Like the study's Table 1: per compute benchmark x mode, each runtime's median."""
     rows = []
@@ -80,10 +103,11 @@ def compute_rows(model: RunModel) -> list[tuple[str, dict[str, Optional[float]]]
     return rows
 
 
-def profiles(model: RunModel) -> list[str]:
-    """The build profiles of the compute cells shown (the programs differ between them)."""
-    return sorted({settings.flags.profile for cell, settings in model.plans.values()
-                   if cell.benchmark in COMPUTE_BENCHMARKS})
+def builds(model: RunModel) -> list[str]:
+    """How the compute cells' programs were built (profile and native C library): the
+    programs differ between builds, so the compute table names them."""
+    return sorted({f"profile {s.flags.profile}, native {s.flags.libc}"
+                   for cell, s in model.plans.values() if cell.benchmark in COMPUTE_BENCHMARKS})
 
 
 def phase_medians(cell: CellState) -> dict[str, float]:

@@ -52,6 +52,12 @@ class CellState:
     last_ns: Optional[int] = None
     peak_rss: Optional[int] = None
     footprint: Optional[int] = None
+    artifact_bytes: Optional[int] = None
+    runtime_bytes: Optional[int] = None
+    host: Optional[str] = None
+    """What a cold start launched when it is not the runtime itself ("python host")."""
+    same_as: Optional[str] = None
+    """The mode that stands in for this cell's (its runtime has no such mode)."""
     note: Optional[str] = None
     error: Optional[str] = None
     _sorted: list[int] = field(default_factory=list, repr=False)
@@ -60,7 +66,8 @@ class CellState:
     def start(self, event: CellStarted) -> None:
         """A (re)start: forget earlier samples, take the new iteration count and size."""
         self.size, self.iterations, self.warmup = event.size, event.iterations, event.warmup
-        self.footprint, self.note = event.footprint_bytes, event.note
+        self.footprint, self.note, self.host = event.footprint_bytes, event.note, event.host
+        self.artifact_bytes, self.runtime_bytes = event.artifact_bytes, event.runtime_bytes
         self.status = "running"
         self.wall_ns, self.phases_ns, self._sorted = [], {}, []
         self.measured = self.failed = 0
@@ -160,6 +167,10 @@ class RunModel:
 
     def _finish(self, event: CellFinished, notes: list[str]) -> str:
         cell = self._cell(event)
+        if event.same_as:
+            cell.status, cell.same_as = "same", event.same_as
+            cell.note = f"= {event.same_as}: {event.runtime} has no {event.mode} mode of its own"
+            return cell.cell_id
         cell.status = "cancelled" if event.cancelled else "failed" if event.error else "done"
         if event.error:
             cell.error = event.error

@@ -13,7 +13,7 @@ from typing import Any, Callable, NoReturn, Optional
 
 from .. import benchmarks, runtimes
 from ..options import DEFAULT_MODES, DEFAULT_RUNTIMES, FLAGS, MODES, PlanError, RunOptions
-from ..toolchain import OPT_LEVELS, PROFILES, BuildFlags
+from ..toolchain import LIBCS, OPT_LEVELS, PROFILES, BuildFlags
 
 EXIT_BAD_INPUT = 2
 
@@ -43,6 +43,10 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
                         help="what each side is compiled for: "
                              + "; ".join(f"{name}: {p.meaning}" for name, p in PROFILES.items())
                              + f" (default {flags.profile})")
+    parser.add_argument("--native-libc", choices=list(LIBCS),
+                        help="the native build's C library: "
+                             + "; ".join(f"{name}: {meaning}" for name, meaning in LIBCS.items())
+                             + f" (default {flags.libc})")
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -61,7 +65,7 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
 
 PLAN_SHAPING = {**{dest: "--" + dest.replace("_", "-") for dest in (
     "runtimes", "benchmarks", "preset", "iterations", "warmup", "mode", "size", "opt",
-    "profile")}, **{f.field: f.flag for f in FLAGS}}
+    "profile", "native_libc")}, **{f.field: f.flag for f in FLAGS}}
 """What ``--plan`` already says (argument name: flag); giving both is an error rather than a
 silent choice."""
 
@@ -126,6 +130,13 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def build_flags(args: argparse.Namespace) -> BuildFlags:
+    """The build flags the options name, defaults for the rest."""
+    defaults = BuildFlags()
+    return BuildFlags(args.opt or defaults.opt_level, args.profile or defaults.profile,
+                      args.native_libc or defaults.libc)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "tui" or (args.command is None and sys.stdout.isatty()):
@@ -140,8 +151,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.command == "build":
             from .build_view import show_build
 
-            return show_build(BuildFlags(args.opt or BuildFlags().opt_level,
-                                         args.profile or BuildFlags().profile))
+            return show_build(build_flags(args))
         if args.command == "overhead":
             from .overhead_view import show_overhead
 

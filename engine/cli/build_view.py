@@ -13,7 +13,7 @@ from ..units import fmt_bytes
 def show_build(flags: toolchain.BuildFlags) -> int:
     console = Console(stderr=True)
     table = Table(title=f"artifacts (zig {toolchain.zig_version()}, -{flags.opt_level}, "
-                        f"profile {flags.profile})")
+                        f"profile {flags.profile}, native {flags.libc})")
     for column in ("benchmark", "target", "size", "cached", "seconds", "path"):
         table.add_column(column)
     names = list(benchmarks.BENCHMARKS)

@@ -10,17 +10,19 @@ import argparse
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ..benchmarks import BENCHMARKS, PRESETS
+from ..comparison import Figure, ratios
 from ..events import (
     ArtifactBuilt,
     CellFinished,
     CellStarted,
+    Event,
     RunError,
     RunFinished,
     SampleRecorded,
@@ -29,10 +31,8 @@ from ..options import DEFAULT_MODES, DEFAULT_RUNTIMES, FLAGS, PlanError, RunOpti
 from ..plan import Plan, make_plan, parse_sizes
 from ..results import ResultsWriter, default_path
 from ..runner import Run
-from ..stats import ratio
-from ..toolchain import BuildFlags
 from ..units import fmt_ns, fmt_ratio
-from . import PLAN_SHAPING
+from . import PLAN_SHAPING, build_flags
 
 EXIT_CANCELLED = 130
 
@@ -56,15 +56,13 @@ def plan_from_args(args: argparse.Namespace) -> Plan:
             raise PlanError(f"--plan already says what to run; drop {', '.join(given)}")
         return Plan.from_json(_read_plan(args.plan))
     chosen = args.benchmarks or list(BENCHMARKS)
-    defaults = BuildFlags()
     options = RunOptions(**{f.field: getattr(args, f.field) for f in FLAGS
                             if getattr(args, f.field) is not None})
     return make_plan(args.runtimes or DEFAULT_RUNTIMES, chosen,
                      preset=args.preset or PRESETS[0], iterations=args.iterations,
                      modes=args.mode or DEFAULT_MODES, sizes=parse_sizes(args.size or [], chosen),
                      warmup=args.warmup,
-                     flags=BuildFlags(args.opt or defaults.opt_level,
-                                      args.profile or defaults.profile),
+                     flags=build_flags(args),
                      options=options)
 
 
@@ -85,19 +83,28 @@ def run_command(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     _install_interrupt(run, console)
     finished: list[CellFinished] = []
+    hosts: dict[str, str] = {}
+
+    def record(event: Event) -> None:
+        writer.write(event)
+        if isinstance(event, CellFinished):
+            finished.append(event)
+        elif isinstance(event, CellStarted) and event.host:
+            hosts[event.cell_id] = event.host
+
     try:
         if args.json:
             for event in run.events():
-                writer.write(event)
+                record(event)
                 print(event.to_json(), flush=True)
-                if isinstance(event, CellFinished):
-                    finished.append(event)
         else:
-            _run_with_progress(run, writer, console, finished)
+            _run_with_progress(run, record, console)
     finally:
         writer.close()
     if not args.json:
-        for table in summary_tables(finished, plan.settings.flags.profile):
+        flags = plan.settings.flags
+        for table in summary_tables(finished, hosts, f"profile {flags.profile}, native "
+                                                     f"{flags.libc}"):
             Console().print(table)
     console.print(f"results: {path}")
     if run.cancelled:
@@ -105,14 +112,13 @@ def run_command(args: argparse.Namespace) -> int:
     return 1 if run.tally.failed or any(c.error for c in finished) else 0
 
 
-def _run_with_progress(run: Run, writer: ResultsWriter, console: Console,
-                       finished: list[CellFinished]) -> None:
+def _run_with_progress(run: Run, record: Callable[[Event], None], console: Console) -> None:
     total = sum(c.warmup + c.iterations for c in run.plan.cells)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console) as progress:
         task = progress.add_task("preparing", total=total)
         for event in run.events():
-            writer.write(event)
+            record(event)
             if isinstance(event, ArtifactBuilt) and not event.cached:
                 progress.update(task, description=f"built {event.benchmark} ({event.target}) "
                                                   f"{event.index}/{event.total}")
@@ -127,8 +133,10 @@ def _run_with_progress(run: Run, writer: ResultsWriter, console: Console,
                 if not event.ok:
                     console.print(f"[red]{event.cell_id} #{event.iteration} failed:[/] "
                                   f"{event.error}")
+            elif isinstance(event, CellFinished) and event.same_as:
+                console.print(f"{event.cell_id}: = {event.same_as} ({event.runtime} has no "
+                              f"{event.mode} mode of its own)")
             elif isinstance(event, CellFinished):
-                finished.append(event)
                 s = event.summary
                 console.print(f"{event.cell_id}: median {fmt_ns(s['median'])}, "
                               f"{s['ok']} ok, {s['failed']} failed"
@@ -140,25 +148,29 @@ def _run_with_progress(run: Run, writer: ResultsWriter, console: Console,
                 progress.update(task, description="done" if not event.cancelled else "cancelled")
 
 
-def summary_tables(finished: list[CellFinished], profile: str) -> list[Table]:
-    """Per benchmark: runtime, mode, median, mean ± sd, ratio to native (same mode), ok/failed;
-    the title names the build profile, which decides what the programs were compiled for."""
+def summary_tables(finished: list[CellFinished], hosts: dict[str, str],
+                   build: str) -> list[Table]:
+    """Per benchmark: runtime (with its cold host), mode, median, mean ± sd, ratios to docker
+    and native (engine.comparison's rule), ok/failed; the title names the build (profile and
+    the native C library), which decides what the programs were compiled for."""
     tables = []
     for bench in dict.fromkeys(c.benchmark for c in finished):
         cells = [c for c in finished if c.benchmark == bench]
-        table = Table(title=f"{bench} (size {cells[0].size}, profile {profile})")
-        for column in ("runtime", "mode", "median", "mean ± sd", "× native", "ok", "failed"):
+        table = Table(title=f"{bench} (size {cells[0].size}, {build})")
+        for column in ("runtime", "mode", "median", "mean ± sd", "× docker", "× native", "ok",
+                       "failed"):
             table.add_column(column, justify="right" if column != "runtime" else "left")
-        native = {c.mode: c.summary["median"] for c in cells if c.runtime == "native"}
-        for c in cells:
+        figures = [Figure(c.runtime, c.mode, c.summary.get("median"), c.same_as) for c in cells]
+        for c, vs in zip(cells, ratios(figures)):
             s = c.summary
+            runtime = f"{c.runtime} ({hosts[c.cell_id]})" if c.cell_id in hosts else c.runtime
+            if c.same_as:
+                table.add_row(runtime, c.mode, f"= {c.same_as}", "", "", "", "–", "–")
+                continue
             spread = (f"{fmt_ns(s['mean'])} ± {fmt_ns(s['sd'])}" if s["mean"] is not None
                       else "–")
-            r = ratio(s["median"], native.get(c.mode))
-            table.add_row(c.runtime, c.mode, fmt_ns(s["median"]), spread,
-                          fmt_ratio(r), str(s["ok"]),
+            table.add_row(runtime, c.mode, fmt_ns(s["median"]), spread,
+                          fmt_ratio(vs["docker"]), fmt_ratio(vs["native"]), str(s["ok"]),
                           f"[red]{s['failed']}[/]" if s["failed"] else "0")
         tables.append(table)
     return tables
-
-

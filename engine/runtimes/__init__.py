@@ -21,6 +21,7 @@ _BUILTIN: dict[str, str] = {
     "wasmer": "engine.runtimes.wasmer:WasmerRuntime",
     "node": "engine.runtimes.node:NodeRuntime",
     "docker": "engine.runtimes.docker:DockerRuntime",
+    "docker-exec": "engine.runtimes.docker:DockerExecRuntime",
     **{name: f"engine.runtimes.cli_runtime:{name}" for name in (
         "wasmtime-cli", "wasmtime-cli-aot", "wasmedge", "wasmedge-aot", "wasmer-cli", "iwasm",
         "wavm", "wavm-aot")},

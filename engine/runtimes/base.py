@@ -118,10 +118,15 @@ class Runtime(ABC):
         """Release what ``prepare`` kept."""
 
     @classmethod
-    def runtime_bytes(cls) -> Optional[int]:
-        """What a host must have installed to run any function this way (the engine's package
-        or binaries); None when it cannot tell."""
+    def installed_bytes(cls) -> Optional[int]:
+        """What any host must have installed to run functions this way (the engine's package
+        or binaries; doctor shows it); None when it cannot tell."""
         return None
+
+    def runtime_bytes(self) -> Optional[int]:
+        """What this cell's host must have installed: ``installed_bytes`` unless the cell's
+        settings need more (Docker: a base image)."""
+        return self.installed_bytes()
 
     def artifact_bytes(self) -> Optional[int]:
         """What is deployed per function (the module, the binary, the image); after prepare."""

@@ -99,7 +99,7 @@ class CliRuntime(Runtime):
                                      "precompile": template.precompile})
 
     @classmethod
-    def runtime_bytes(cls) -> Optional[int]:
+    def installed_bytes(cls) -> Optional[int]:
         exe = find_executable(cls.template)
         return os.path.getsize(os.path.realpath(exe)) if exe else None
 

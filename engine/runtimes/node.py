@@ -1,11 +1,12 @@
 """``node``: V8 through Node.js and node:wasi (preview1), the study's "V8" runtime.
 
-Cold: a fresh ``node`` process per iteration runs ``node_host.mjs once``, which compiles,
-instantiates and runs; its report gives the phases compile, instantiate and execute, and its
-stamps ``start`` (``node`` alone costs tens of milliseconds) and ``exit``. Warm: one
-``node_host.mjs serve`` process per cell keeps the compiled module and runs a fresh WASI +
-instance per request line. A guest past the timeout gets its node process killed; warm mode
-then starts a new one.
+Cold: a fresh ``node`` process per iteration ("node host") runs ``node_host.mjs once``, which
+compiles, instantiates and runs; its report gives the phases compile, instantiate and execute,
+and its stamps ``start`` (``node`` alone costs tens of milliseconds) and ``exit``. Load: one
+running ``node_host.mjs load`` per cell reads and compiles the module again per request, then
+runs it. Warm: one ``node_host.mjs serve`` per cell keeps the compiled module and runs a fresh
+WASI + instance per request line. A guest past the timeout gets its node process killed; the
+next request starts a new host.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class NodeRuntime(Runtime):
         return Availability(True, version=version, details={"engine": f"V8 {v8}", "path": node})
 
     @classmethod
-    def runtime_bytes(cls) -> Optional[int]:
+    def installed_bytes(cls) -> Optional[int]:
         node = _node()
         return os.path.getsize(os.path.realpath(node)) if node else None
 
@@ -75,19 +76,20 @@ class NodeRuntime(Runtime):
         self.host_log = f"{job.stdout_path}.node-host.log"
         self.spec = NodeSpec(job.artifact, job.argv, job.host_dir, job.guest_dir,
                              job.stdout_path, job.stderr_path).to_json()
-        if job.mode == "warm":
+        if job.mode != "cold":
             self._start_server()
 
     def invoke(self) -> Invocation:
-        if self.job.mode == "warm":
-            return self._invoke_warm()
+        if self.job.mode != "cold":
+            return self._invoke_host()
         return run_fresh_host(self.node, [self.node, str(HOST_SCRIPT), "once", self.spec],
                               self.job, host_stderr=self.host_log)
 
     def _start_server(self) -> None:
         with open(self.host_log, "w") as log:
             self.server = subprocess.Popen(
-                [self.node, str(HOST_SCRIPT), "serve", self.spec], env={},
+                [self.node, str(HOST_SCRIPT), "load" if self.job.mode == "load" else "serve",
+                 self.spec], env={},
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True)
         line = self._read_line(self.job.options.timeout_s)
         if line != "ready\n":
@@ -105,7 +107,8 @@ class NodeRuntime(Runtime):
         finally:
             dog.disarm()
 
-    def _invoke_warm(self) -> Invocation:
+    def _invoke_host(self) -> Invocation:
+        """One request to the running host (load: it compiles the module again first)."""
         if self.server is None or self.server.poll() is not None:
             self._start_server()  # after a timeout, outside any sample's measurement
         assert self.server is not None and self.server.stdin is not None

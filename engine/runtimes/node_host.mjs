@@ -4,6 +4,8 @@
 //   node node_host.mjs serve SPEC   compile once and print "ready" (or why not, and exit 1);
 //                                   then run once per line read on stdin, one JSON report line
 //                                   per run (a fresh WASI and instance each time)
+//   node node_host.mjs load  SPEC   like serve, but each request reads and compiles the module
+//                                   again before running it (a running host loading a function)
 //
 // SPEC is engine.protocol.NodeSpec as JSON: {module, argv, host_dir, guest_dir, stdout, stderr};
 // reports are engine.protocol.HostReport. Stamps are process.hrtime.bigint(), i.e.
@@ -67,30 +69,36 @@ async function compile() {
   return [module, ns(t0, now())];
 }
 
+async function compileAndRun() {
+  const [module, compileNs] = await compile();
+  const report = await runOnce(module);
+  report.phases_ns = { compile: compileNs, ...report.phases_ns };
+  return report;
+}
+
 if (mode === 'once') {
   let report;
   try {
-    const [module, compileNs] = await compile();
-    report = await runOnce(module);
-    report.phases_ns = { compile: compileNs, ...report.phases_ns };
+    report = await compileAndRun();
   } catch (err) {
     report = { exit_code: null, error: `compile failed: ${err}`, phases_ns: {} };
   }
   report.main_ns = String(mainNs);  // exact as strings
   report.done_ns = String(now());
   process.stdout.write(JSON.stringify(report));
-} else if (mode === 'serve') {
+} else if (mode === 'serve' || mode === 'load') {
   let module;
   try {
-    [module] = await compile();
+    [module] = await compile();  // load mode too: a module that cannot compile fails at once
   } catch (err) {
     process.stdout.write(`compile failed: ${String(err).split('\n')[0]}\n`);
     process.exit(1);
   }
   process.stdout.write('ready\n');
   for await (const _line of createInterface({ input: process.stdin })) {
-    process.stdout.write(`${JSON.stringify(await runOnce(module))}\n`);
+    const report = mode === 'load' ? await compileAndRun() : await runOnce(module);
+    process.stdout.write(`${JSON.stringify(report)}\n`);
   }
 } else {
-  throw new Error(`unknown mode ${mode}; use once or serve`);
+  throw new Error(`unknown mode ${mode}; use once, serve or load`);
 }

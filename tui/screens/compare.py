@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from engine.stats import ratio
-from engine.units import fmt_ns, fmt_ratio
+from engine.units import fmt_bytes, fmt_ns, fmt_ratio
 
 from .. import analysis
 from ..messages import ModelChanged
@@ -25,8 +25,8 @@ from .tune import tune_cell
 def compute_table(model: RunModel) -> Table:
     """Median per runtime with its ratio to native, like the study's Table 1."""
     runtimes = analysis.runtimes(model)
-    profiles = ", ".join(analysis.profiles(model)) or "–"
-    table = Table(expand=False, title=f"compute benchmarks: median (× native), profile {profiles}")
+    builds = "; ".join(analysis.builds(model)) or "–"
+    table = Table(expand=False, title=f"compute benchmarks: median (× native), {builds}")
     table.add_column("benchmark")
     for runtime in runtimes:
         table.add_column(runtime, justify="right")
@@ -36,6 +36,25 @@ def compute_table(model: RunModel) -> Table:
             f"{fmt_ns(medians.get(rt))} ({fmt_ratio(ratio(medians.get(rt), native))})"
             if medians.get(rt) is not None and native else fmt_ns(medians.get(rt))
             for rt in runtimes))
+    return table
+
+
+def footprint_table(model: RunModel) -> Table:
+    """Both sides of every footprint: what is deployed per function, what the host must have."""
+    table = Table(expand=False, title="footprint: the function + what the host must install",
+                  caption="Docker counts the engine's binaries (and a base image); "
+                          "WebAssembly runtimes their package or binary")
+    for column in ("runtime", "benchmark", "function", "runtime installed", "total"):
+        table.add_column(column, justify="left" if column in ("runtime", "benchmark")
+                         else "right")
+    seen = set()
+    for cell in model.cells.values():
+        key = (cell.runtime, cell.benchmark)
+        if cell.footprint is None or key in seen:
+            continue
+        seen.add(key)
+        table.add_row(cell.runtime, cell.benchmark, fmt_bytes(cell.artifact_bytes),
+                      fmt_bytes(cell.runtime_bytes), fmt_bytes(cell.footprint))
     return table
 
 
@@ -72,12 +91,16 @@ class CompareScreen(Screen):
         with TabbedContent():
             with TabPane("Latency", id="latency"):
                 yield CompareTable(id="table")
+            with TabPane("Start ladder", id="ladder"):
+                yield LogBars(id="ladder-chart")
             with TabPane("Cold start", id="cold"):
                 yield LogBars(id="chart")
             with TabPane("Compute", id="compute"), VerticalScroll():
                 yield Static(id="compute-table")
             with TabPane("Phases", id="phases"), VerticalScroll():
                 yield Static(id="phase-table")
+            with TabPane("Footprint", id="footprint"), VerticalScroll():
+                yield Static(id="footprint-table")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -88,10 +111,19 @@ class CompareScreen(Screen):
         row = table.cursor_row
         table.show(analysis.compare_rows(self.model))
         table.move_cursor(row=row)
-        self.query_one(LogBars).show(analysis.cold_start(self.model),
-                                     analysis.runtimes(self.model))
+        runtimes = analysis.runtimes(self.model)
+        hosts = "; ".join(f"{rt} cold = {host}" for rt, host in
+                          analysis.cold_hosts(self.model).items())
+        self.query_one("#ladder-chart", LogBars).show(
+            analysis.start_ladder(self.model), runtimes,
+            "nop: cold / load / warm, median (log scale)" + (f" — {hosts}" if hosts else ""),
+            "start ladder: run nop in cold, load and warm modes to see it")
+        self.query_one("#chart", LogBars).show(
+            analysis.cold_start(self.model), runtimes, "cold start, median (log scale)",
+            "cold start: run nop or cat-sync in cold mode to see this chart")
         self.query_one("#compute-table", Static).update(compute_table(self.model))
         self.query_one("#phase-table", Static).update(phase_table(self.model))
+        self.query_one("#footprint-table", Static).update(footprint_table(self.model))
 
     def on_model_changed(self, message: ModelChanged) -> None:
         if self.is_current:

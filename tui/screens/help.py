@@ -10,6 +10,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
+from engine.options import MODE_MEANINGS
+
 HELP = """\
 # faasbench dashboard
 
@@ -30,10 +32,18 @@ HELP = """\
 a sparkline of every measured sample (bucket medians), peak RSS against the largest
 seen in this session, and footprint (module + runtime or image size).
 
-**Compare**: medians, mean ± sd, ratios to docker and native in the same mode; the
-winner (lowest median) is starred. Guests never run in this process: a child
-`faasbench run --json` does, and every dashboard run is saved as a results file.
-"""
+**Compare**: medians, mean ± sd, ratios to docker and native in the same mode (native's
+cold stands in for its load, which it does not have); the winner (lowest median) is
+starred. The start ladder puts each runtime's cold, load and warm nop on one log axis;
+Footprint shows the function and what its host must install, both sides counted.
+Guests never run in this process: a child `faasbench run --plan - --json` does, and every
+dashboard run is saved as a results file.
+
+**Start modes**, the same for every runtime:
+
+| mode | what one request costs |
+|------|------------------------|
+""" + "".join(f"| {mode} | {meaning} |\n" for mode, meaning in MODE_MEANINGS.items())
 
 
 class HelpScreen(ModalScreen[None]):

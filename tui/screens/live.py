@@ -63,7 +63,7 @@ class LiveScreen(Screen):
 
     def update_summary(self) -> None:
         cells = self.model.cells.values()
-        done = sum(c.status in ("done", "cancelled", "skipped", "failed") for c in cells)
+        done = sum(c.status in ("done", "cancelled", "skipped", "failed", "same") for c in cells)
         running = next((c.cell_id for c in cells if c.status == "running"), None)
         self.query_one("#summary", TextLine).text = Text.from_markup(
             f"[b]{done}/{len(self.model.cells)}[/] cells · [green]{self.model.tally.ok}[/] ok · "

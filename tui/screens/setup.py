@@ -28,7 +28,7 @@ from textual.widgets import (
 from textual.widgets.selection_list import Selection
 
 from engine.benchmarks import BENCHMARKS, PRESET_ITERATIONS, PRESETS
-from engine.options import DEFAULT_MODES, DEFAULT_RUNTIMES, MODES
+from engine.options import DEFAULT_MODES, DEFAULT_RUNTIMES, MODE_MEANINGS, MODES
 from engine.plan import Plan, PlanError, make_plan
 from engine.toolchain import DEFAULT_PROFILE, PROFILES, BuildFlags
 
@@ -79,14 +79,15 @@ class SetupScreen(Screen):
                     yield Label("preset ")
                     yield Select([(p, p) for p in PRESETS], value=PRESETS[0], allow_blank=False,
                                  compact=True, id="preset")
-                    yield Label("  mode ")
-                    for mode in MODES:
-                        yield Checkbox(mode, mode in DEFAULT_MODES, compact=True, id=mode)
-                with Horizontal(classes="line"):
-                    yield Label("profile ")
+                    yield Label("  profile ")
                     yield Select([(name, name) for name in PROFILES], value=DEFAULT_PROFILE,
                                  allow_blank=False, compact=True, id="profile",
                                  tooltip=PROFILES[DEFAULT_PROFILE].meaning)
+                with Horizontal(classes="line"):
+                    yield Label("mode ")
+                    for mode in MODES:
+                        yield Checkbox(mode, mode in DEFAULT_MODES, compact=True, id=mode,
+                                       tooltip=MODE_MEANINGS[mode])
                 yield Label("  benchmark           size         iterations", classes="dim")
                 for name, bench in BENCHMARKS.items():
                     with Horizontal(classes="line bench"):

@@ -17,7 +17,8 @@ from .gauge import Gauge
 from .text_line import TextLine
 
 STATUS = {"queued": ("·", "dim"), "running": ("▶", "bold yellow"), "done": ("✓", "green"),
-          "cancelled": ("■", "yellow"), "skipped": ("–", "dim"), "failed": ("✗", "bold red")}
+          "cancelled": ("■", "yellow"), "skipped": ("–", "dim"), "failed": ("✗", "bold red"),
+          "same": ("=", "dim")}
 
 
 def headline(cell: CellState) -> Text:
@@ -63,6 +64,7 @@ class CellRow(Widget, can_focus=True):
         mem, footprint = self.query_one("#mem", Gauge), self.query_one("#footprint", Gauge)
         mem.value, mem.scale = cell.peak_rss, max_rss
         footprint.value, footprint.scale = cell.footprint, max_footprint
+        footprint.part = cell.artifact_bytes
         self._show_why(cell)
         self.set_class(cell.status == "running", "-running")
 

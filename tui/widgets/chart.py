@@ -14,15 +14,17 @@ from engine.units import fmt_ns
 
 
 class LogBars(PlotextPlot):
-    """Grouped bars: one group per runtime, one bar per benchmark."""
+    """Grouped bars: one group per runtime, one bar per series (benchmark, or mode)."""
 
-    def show(self, series: dict[str, dict[str, float]], runtimes: list[str]) -> None:
+    def show(self, series: dict[str, dict[str, float]], runtimes: list[str], title: str,
+             empty: str) -> None:
+        """``series`` maps a bar label to each runtime's value; ``empty`` says what to run."""
         plt = self.plt
         plt.clear_figure()
-        plt.title("cold start, median (log scale)")
+        plt.title(title)
         values = [v for by_rt in series.values() for v in by_rt.values() if v > 0]
         if not values:
-            plt.title("cold start: run nop or cat-sync in cold mode to see this chart")
+            plt.title(empty)
             self.refresh()
             return
         low = math.floor(math.log10(min(values))) - 1  # the smallest bar keeps a visible height

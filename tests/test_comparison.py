@@ -1,0 +1,67 @@
+"""Ratios compare like with like: over a recorded run, "× docker" and "× native" never divide by
+another mode's median (native's cold stands in for its load, as its results record), and the
+CLI tables and the dashboard take them from the same rule."""
+
+from __future__ import annotations
+
+import statistics
+
+import pytest
+from tui_support import RECORDED
+
+from engine.comparison import Figure, baseline_median, ratios
+from engine.results import read_results
+from tui import analysis
+from tui.model import RunModel
+
+pytestmark = pytest.mark.fast
+
+
+def medians_from_file() -> dict[tuple[str, str, str], float]:
+    """(runtime, benchmark, mode) → median of the measured ok samples, straight from the file."""
+    walls: dict[tuple[str, str, str], list[int]] = {}
+    for row in read_results(RECORDED):
+        if row["event"] == "sample_recorded" and row["ok"] and not row["warmup"]:
+            walls.setdefault((row["runtime"], row["benchmark"], row["mode"]), []).append(
+                row["wall_ns"])
+    return {key: statistics.median(values) for key, values in walls.items()}
+
+
+def test_the_recorded_run_covers_every_mode() -> None:
+    modes = {mode for _, _, mode in medians_from_file()}
+    assert modes == {"cold", "load", "warm"}
+    stand_ins = [row for row in read_results(RECORDED)
+                 if row["event"] == "cell_finished" and row.get("same_as")]
+    assert {(r["runtime"], r["mode"], r["same_as"]) for r in stand_ins} == {
+        ("native", "load", "cold")}
+
+
+def test_dashboard_ratios_never_mix_modes() -> None:
+    medians = medians_from_file()
+    model = RunModel.from_rows(read_results(RECORDED), [])
+    checked = 0
+    for group in analysis.compare_rows(model):
+        for row in group:
+            cell = row.cell
+            mine = medians.get((cell.runtime, cell.benchmark, cell.mode))
+            native_mode = "cold" if cell.mode == "load" else cell.mode  # native's stand-in
+            native = medians[("native", cell.benchmark, native_mode)]
+            if mine is None:
+                assert row.vs["native"] is None
+                continue
+            assert row.vs["native"] == pytest.approx(mine / native)
+            assert row.vs["docker"] is None, "no docker in this run: no docker ratio"
+            checked += 1
+    assert checked == 15  # 3 benchmarks x 3 modes x 2 runtimes, less native's 3 load cells
+
+
+def test_a_stand_in_is_followed_once_and_only_for_its_own_runtime() -> None:
+    figures = [Figure("native", "cold", 10.0), Figure("native", "load", None, same_as="cold"),
+               Figure("docker", "cold", 100.0), Figure("docker", "load", 50.0),
+               Figure("wasm", "load", 5.0), Figure("wasm", "warm", 1.0)]
+    assert baseline_median(figures, "native", "load") == 10.0
+    assert baseline_median(figures, "docker", "warm") is None, "no docker warm: no ratio"
+    by_figure = dict(zip(((f.runtime, f.mode) for f in figures), ratios(figures)))
+    assert by_figure[("wasm", "load")] == {"docker": 0.1, "native": 0.5}
+    assert by_figure[("wasm", "warm")] == {"docker": None, "native": None}
+    assert by_figure[("native", "load")] == {"docker": None, "native": None}
