@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import shutil
+import struct
 import subprocess
 import tarfile
 import tempfile
@@ -82,9 +83,23 @@ def _find(client: Any, ref: str) -> Optional[dict[str, Any]]:
         return None
 
 
+def needs_loader(binary: bytes) -> bool:
+    """Whether an ELF executable names a program interpreter (PT_INTERP): a dynamically linked
+    (glibc) build, which an image FROM scratch cannot run."""
+    if binary[:4] != b"\x7fELF" or binary[4] != 2:  # only 64-bit little-endian is built
+        return False
+    phoff, = struct.unpack_from("<Q", binary, 0x20)
+    size, count = struct.unpack_from("<HH", binary, 0x36)
+    return any(struct.unpack_from("<I", binary, phoff + i * size)[0] == 3 for i in range(count))
+
+
 def ensure_image(client: Any, benchmark: str, artifact: str, base: Optional[str]) -> Image:
     """The image for this binary (and base), built only if no image has its tag yet."""
     binary = Path(artifact).read_bytes()
+    if base is None and needs_loader(binary):
+        raise RuntimeError("this native build is linked dynamically (glibc) and cannot run "
+                           "FROM scratch: give --docker-base (faasbench docker-base builds one), "
+                           "or build with --native-libc musl")
     dockerfile = _dockerfile(benchmark, base)
     key = hashlib.sha256(binary).hexdigest()[:16]
     recipe = hashlib.sha256(binary + dockerfile.encode()).hexdigest()[:16]

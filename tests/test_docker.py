@@ -426,6 +426,17 @@ def test_debian_base_image_runs_the_same_binary(engine: str) -> None:
         assert 0 < cell.artifact_bytes < 1 << 20, "the binary's layer only"
         assert cell.runtime_bytes >= base["size_bytes"] + dockerd_bytes()
 
+    # A glibc build (dynamic) runs on that base, and is refused FROM scratch with why.
+    glibc = toolchain.BuildFlags(libc="glibc")
+    events = run_plan(["native", "docker"], ["binary-trees"], iterations=1, sizes=SMALL,
+                      flags=glibc, options=RunOptions(docker_base=base["tag"]))
+    assert [r.ok for r in samples(events)] == [True, True], [r.error for r in samples(events)]
+    events = run_plan(["docker"], ["binary-trees"], iterations=1, sizes=SMALL, flags=glibc)
+    errors = [e.message for e in events if isinstance(e, RunError)]
+    assert len(errors) == 1 and not samples(events)
+    assert "linked dynamically (glibc) and cannot run FROM scratch: give --docker-base" \
+        in errors[0]
+
 
 HARDENING = ("NetworkMode", "ReadonlyRootfs", "CapDrop", "SecurityOpt", "Memory", "MemorySwap",
              "PidsLimit", "Binds", "CgroupParent", "CpusetCpus", "LogConfig")

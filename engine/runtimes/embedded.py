@@ -35,6 +35,10 @@ HOST_ENV = ("PATH", "PYTHONPATH", "LD_LIBRARY_PATH")
 class EmbeddedHost(ABC):
     """One engine; ``load`` makes the function runnable, ``run`` instantiates and executes it."""
 
+    guest_on_calling_thread: ClassVar[bool] = True
+    """False for an engine that runs guests on threads of its own: a sample's CPU time is
+    then the whole process's, not the calling thread's."""
+
     def __init__(self, job: Job) -> None:
         self.job = job
 
@@ -52,6 +56,28 @@ class EmbeddedHost(ABC):
 
     def prepare_cold(self) -> None:
         """Work no cold sample may pay twice (a precompiled module cached on disk)."""
+
+    def close(self) -> None:
+        """Release what ``start`` and ``load`` hold outside the engine (open files), also
+        after a ``start`` that failed halfway."""
+
+
+class GuestOutputs:
+    """The job's stdout and stderr files, opened once in append mode and emptied before each
+    request: each then holds exactly one request's output, without reopening per request."""
+
+    def __init__(self, job: Job) -> None:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC
+        self.stdout = os.open(job.stdout_path, flags, 0o644)
+        self.stderr = os.open(job.stderr_path, flags, 0o644)
+
+    def reset(self) -> None:
+        os.ftruncate(self.stdout, 0)
+        os.ftruncate(self.stderr, 0)
+
+    def close(self) -> None:
+        os.close(self.stdout)
+        os.close(self.stderr)
 
 
 def reset_peak_rss(pid: str = "self") -> None:
@@ -71,6 +97,42 @@ def peak_rss(pid: str = "self") -> Optional[int]:
     return None
 
 
+class PeakRss:
+    """The worker's own peak resident set per iteration: VmHWM, which Linux resets when 5 is
+    written to clear_refs. Both /proc files stay open, since opening them again every
+    iteration costs more than the warm instance being measured."""
+
+    def __init__(self) -> None:
+        self.clear_refs = _open_or_none("/proc/self/clear_refs", os.O_WRONLY)
+        self.status = _open_or_none("/proc/self/status", os.O_RDONLY)
+
+    def reset(self) -> None:
+        if self.clear_refs is not None:
+            with contextlib.suppress(OSError):
+                os.write(self.clear_refs, b"5")
+
+    def read(self) -> Optional[int]:
+        """VmHWM in bytes (None if Linux does not say)."""
+        if self.status is None:
+            return None
+        status = os.pread(self.status, 1 << 14, 0)
+        start = status.find(b"VmHWM:")
+        end = status.find(b"kB", start)
+        return int(status[start + 6:end]) * 1024 if 0 <= start < end else None
+
+    def close(self) -> None:
+        for fd in (self.clear_refs, self.status):
+            if fd is not None:
+                os.close(fd)
+
+
+def _open_or_none(path: str, flags: int) -> Optional[int]:
+    try:
+        return os.open(path, flags | os.O_CLOEXEC)
+    except OSError:
+        return None
+
+
 class EmbeddedRuntime(Runtime):
     """Runs a host in the worker (warm) or in a fresh child process per iteration (cold)."""
 
@@ -79,15 +141,19 @@ class EmbeddedRuntime(Runtime):
     artifact_target = "wasm"
     reply_grace_s = 2.0
     cold_host = "python host"
+    host: Optional[EmbeddedHost] = None
+    peak: Optional[PeakRss] = None
 
     def prepare(self) -> None:
-        self.host: Optional[EmbeddedHost] = self.host_class(self.job)
         if self.job.mode == "cold":
-            self.host.prepare_cold()
-            self.host = None
+            self.host_class(self.job).prepare_cold()
             self.job_file = Path(f"{self.job.stdout_path}.job.json")
             self.job_file.write_text(json.dumps(asdict(self.job)))
             return
+        self.peak = PeakRss()
+        self.host = self.host_class(self.job)
+        self.cpu_clock = time.thread_time_ns if self.host.guest_on_calling_thread \
+            else time.process_time_ns
         self.host.start()
         self.host.load()  # load mode too: a function that cannot load fails the cell once
 
@@ -96,17 +162,17 @@ class EmbeddedRuntime(Runtime):
 
     def _invoke_in_worker(self) -> Invocation:
         """A load or warm iteration in the running host (load mode loads the function first)."""
-        assert self.host is not None
-        reset_peak_rss()
-        cpu0 = time.thread_time_ns()
+        assert self.host is not None and self.peak is not None
+        self.peak.reset()
+        cpu0 = self.cpu_clock()
         t0 = time.perf_counter_ns()
         if self.job.mode == "load":
             self.host.load()
         t1 = time.perf_counter_ns()
         inv = self.host.run()
         inv.wall_ns = time.perf_counter_ns() - t0
-        inv.cpu_ns = time.thread_time_ns() - cpu0
-        inv.peak_rss_bytes = peak_rss()
+        inv.cpu_ns = self.cpu_clock() - cpu0
+        inv.peak_rss_bytes = self.peak.read()
         if self.job.mode == "load":
             inv.phases_ns = {"load": t1 - t0, **inv.phases_ns}
         return inv
@@ -118,7 +184,12 @@ class EmbeddedRuntime(Runtime):
                               env=env)
 
     def close(self) -> None:
-        self.host = None
+        if self.host is not None:
+            self.host.close()
+            self.host = None
+        if self.peak is not None:
+            self.peak.close()
+            self.peak = None
 
 
 def _cold_main(runtime_name: str, job_file: str) -> None:

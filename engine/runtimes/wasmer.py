@@ -5,10 +5,18 @@ in-memory package run as a command in a sandbox); below, the legacy ``wasmer`` 1
 ``wasmer-compiler-cranelift`` (PyPI has its binary wheels only for CPython 3.7-3.10). The
 availability record names the package, its version and the compiler that ran.
 
-A cold sample compiles the module (its own phase in the legacy package, inside ``run`` for
-the SDK, whose cache in the cell's scratch space is emptied before every cold start). A load
-iteration compiles it again in the legacy package and creates the package again with the SDK,
-whose cache then holds the compiled code (as a FaaS node keeps it). Warm keeps the module.
+Both compile on first use, and a cold sample pays that compilation: its own phase in the
+legacy package, inside ``run`` for the SDK (whose cache in the cell's scratch space is emptied
+before every cold start). A load iteration reads the module again and compiles it again in
+the legacy package, and creates the package again with the SDK, whose cache then holds the
+compiled code (as a FaaS node keeps it). Warm keeps the compiled module (its warm-up
+iteration pays the compilation).
+
+The SDK cannot show a host directory, and a sandbox's ``/workspace`` can only be filled by
+copying files into every sandbox (milliseconds per MiB, per request). So the data files are
+deployed once, with the module, as files of the package at ``PACKAGE_DATA``, and the guest's
+arguments name them there. The SDK keeps writes to package files in a private overlay per
+execution, so every request sees them as deployed.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .base import Availability, Invocation, Job, distribution_bytes
-from .embedded import EmbeddedHost, EmbeddedRuntime
+from .embedded import EmbeddedHost, EmbeddedRuntime, GuestOutputs
 
 USE_SDK = sys.version_info >= (3, 11)
 PACKAGE = "wasmer-sdk" if USE_SDK else "wasmer"
@@ -31,6 +39,9 @@ COMPILER = "cranelift"
 """The legacy package is given Cranelift; it is also the only compiler built into wasmer-sdk."""
 OUTPUT_CAP_BYTES = 1 << 30
 """The SDK captures guest output in memory; more than this is reported as a failure."""
+PACKAGE_DATA = "/data"
+"""Where the SDK's guests find the benchmark's data files (its ``/workspace`` is the sandbox's
+own workspace, which hides package files)."""
 
 
 def sdk_cache_root(job: Job) -> Path:
@@ -41,6 +52,9 @@ def sdk_cache_root(job: Job) -> Path:
 class SdkHost(EmbeddedHost):
     """wasmer-sdk: one client + package; each ``run`` is a fresh sandbox running the command."""
 
+    guest_on_calling_thread = False
+    outputs: Optional[GuestOutputs] = None
+
     def start(self) -> None:
         import wasmer_sdk
 
@@ -48,29 +62,45 @@ class SdkHost(EmbeddedHost):
         self.loop = asyncio.new_event_loop()
         self.client = wasmer_sdk.Wasmer(cache_root=sdk_cache_root(self.job),
                                         output_bytes=OUTPUT_CAP_BYTES)
-        # The SDK has no host directory mapping: the data files are copied into each sandbox.
-        root = Path(self.job.host_dir)
-        self.files = {f"{self.job.guest_dir}/{p.relative_to(root).as_posix()}": p.read_bytes()
+        root, shown = Path(self.job.host_dir), self.job.guest_dir
+        self.files = {f"{PACKAGE_DATA}/{p.relative_to(root).as_posix()}": p.read_bytes()
                       for p in sorted(root.rglob("*")) if p.is_file()}
+        self.args = [PACKAGE_DATA + arg[len(shown):] if arg == shown or
+                     arg.startswith(f"{shown}/") else arg for arg in self.job.argv[1:]]
+        self.outputs = GuestOutputs(self.job)
 
     def load(self) -> None:
         definition = self.sdk.PackageDefinition(
             modules={"main": Path(self.job.artifact).read_bytes()},
-            commands={"main": self.sdk.PackageCommandDefinition(module="main")})
+            commands={"main": self.sdk.PackageCommandDefinition(module="main")},
+            files=self.files)
         self.package = self.loop.run_until_complete(self.client.packages.create(definition))
+
+    def prepare_cold(self) -> None:
+        """A package that cannot be created fails the cell once (its compiled code goes with
+        the cache, emptied before every cold start)."""
+        self.start()
+        self.load()
+        self.close()
+
+    def close(self) -> None:
+        if self.outputs is not None:
+            self.outputs.close()
+            self.outputs = None
 
     async def _run(self) -> tuple[Any, int, int]:
         t0 = time.perf_counter_ns()
-        sandbox = await self.client.sandboxes.create(packages=[self.package], files=self.files)
+        sandbox = await self.client.sandboxes.create(packages=[self.package])
         t1 = time.perf_counter_ns()
         try:
-            command = sandbox.command(self.package, self.job.argv[1:])
+            command = sandbox.command(self.package, self.args)
             output = await command.run(timeout=self.job.options.timeout_s, check=False)
         finally:
             await sandbox.close()
         return output, t0, t1
 
     def run(self) -> Invocation:
+        self.outputs.reset()
         try:
             output, t0, t1 = self.loop.run_until_complete(self._run())
         except self.sdk.WasmerError as exc:  # a trap is an EXECUTION_ERROR, not an exit
@@ -78,8 +108,8 @@ class SdkHost(EmbeddedHost):
             return Invocation(wall_ns=0, exit_code=None,
                               error=f"{kind}: {str(exc).splitlines()[0]}")
         t2 = time.perf_counter_ns()
-        Path(self.job.stdout_path).write_bytes(output.stdout.bytes)
-        Path(self.job.stderr_path).write_bytes(output.stderr.bytes)
+        _write_all(self.outputs.stdout, output.stdout.bytes)
+        _write_all(self.outputs.stderr, output.stderr.bytes)
         reason = output.reason
         error = None
         if reason is self.sdk.ExitReason.TIMEOUT:
@@ -92,12 +122,22 @@ class SdkHost(EmbeddedHost):
                           error=error, phases_ns={"sandbox": t1 - t0, "run": t2 - t1})
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
 class LegacyHost(EmbeddedHost):
-    """wasmer 1.1.0 + Cranelift: ``load`` compiles, each ``run`` is a fresh WASI env and instance.
+    """wasmer 1.1.0 + Cranelift: ``load`` reads and validates the module, the first ``run``
+    after it compiles it (its own ``compile`` phase), each ``run`` is a fresh WASI env and
+    instance.
 
     It cannot interrupt a guest: past the per-iteration timeout the controller kills the
     worker, and the sample says it timed out.
     """
+
+    outputs: Optional[GuestOutputs] = None
 
     def start(self) -> None:
         import wasmer
@@ -105,16 +145,36 @@ class LegacyHost(EmbeddedHost):
 
         self.wasmer = wasmer
         self.store = wasmer.Store(wasmer.engine.Universal(Compiler))
+        self.outputs = GuestOutputs(self.job)
 
     def load(self) -> None:
-        wasm = Path(self.job.artifact).read_bytes()
-        if not self.wasmer.Module.validate(self.store, wasm):
+        self.wasm = Path(self.job.artifact).read_bytes()
+        if not self.wasmer.Module.validate(self.store, self.wasm):
             raise ValueError(f"{self.job.artifact} is not a valid WebAssembly module")
-        self.module = self.wasmer.Module(self.store, wasm)
-        self.wasi_version = self.wasmer.wasi.get_version(self.module, strict=True)
+        self.module: Any = None
+
+    def prepare_cold(self) -> None:
+        """A module that is not valid fails the cell once."""
+        self.start()
+        self.load()
+        self.close()
+
+    def close(self) -> None:
+        if self.outputs is not None:
+            self.outputs.close()
+            self.outputs = None
 
     def run(self) -> Invocation:
         wasi, job = self.wasmer.wasi, self.job
+        phases = {}
+        if self.module is None:
+            t0 = time.perf_counter_ns()
+            self.module = self.wasmer.Module(self.store, self.wasm)
+            # None for a module that imports nothing from WASI (the SIMD probe): any will do.
+            self.wasi_version = wasi.get_version(self.module, strict=True) or \
+                wasi.Version.LATEST
+            phases["compile"] = time.perf_counter_ns() - t0
+        self.outputs.reset()
         t0 = time.perf_counter_ns()
         env = (wasi.StateBuilder(job.argv[0]).arguments(job.argv[1:])
                .map_directory(job.guest_dir, job.host_dir).finalize())
@@ -123,7 +183,7 @@ class LegacyHost(EmbeddedHost):
         t1 = time.perf_counter_ns()
         exit_code, error = 0, None
         try:
-            with _redirected(1, job.stdout_path), _redirected(2, job.stderr_path):
+            with _redirected(1, self.outputs.stdout), _redirected(2, self.outputs.stderr):
                 instance.exports._start()
         except RuntimeError as exc:  # the package reports exits and traps alike this way
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -133,25 +193,23 @@ class LegacyHost(EmbeddedHost):
             else:
                 exit_code, error = None, f"trap: {message}"
         t2 = time.perf_counter_ns()
+        phases.update(instantiate=t1 - t0, execute=t2 - t1)
         memory = getattr(instance.exports, "memory", None)
-        return Invocation(wall_ns=t2 - t0, exit_code=exit_code, error=error,
-                          phases_ns={"instantiate": t1 - t0, "execute": t2 - t1},
+        return Invocation(wall_ns=t2 - t0, exit_code=exit_code, error=error, phases_ns=phases,
                           guest_memory_bytes=memory.data_size if memory is not None else None)
 
 
 class _redirected:
-    """Point ``fd`` at ``path`` for a block: legacy WASI writes to the host process's fds."""
+    """Point ``fd`` at ``target`` for a block: legacy WASI writes to the host process's fds."""
 
-    def __init__(self, fd: int, path: str) -> None:
-        self.fd, self.path = fd, path
+    def __init__(self, fd: int, target: int) -> None:
+        self.fd, self.target = fd, target
 
     def __enter__(self) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         self.saved = os.dup(self.fd)
-        target = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.dup2(target, self.fd)
-        os.close(target)
+        os.dup2(self.target, self.fd)
 
     def __exit__(self, *_exc: object) -> None:
         os.dup2(self.saved, self.fd)
@@ -190,7 +248,7 @@ class WasmerRuntime(EmbeddedRuntime):
                                      "compiler": COMPILER})
 
     @classmethod
-    def runtime_bytes(cls) -> Optional[int]:
+    def installed_bytes(cls) -> Optional[int]:
         packages = [PACKAGE] if USE_SDK else [PACKAGE, "wasmer-compiler-cranelift"]
         sizes = [distribution_bytes(p) for p in packages]
         return None if None in sizes else sum(s for s in sizes if s is not None)

@@ -1,0 +1,164 @@
+"""Warm and load wasmtime requests, for real: each request is a fresh instance with fresh memory
+and WASI state, its output alone in the output files, within the memory cap and counting fuel;
+a guest past the timeout costs its sample and the next one is fine. Every ``Tuning`` of the
+host (the switches its ablation turns off) serves exactly the same results."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_faults import (  # noqa: F401  (fault_builds_fixture: the fixture fault_builds)
+    fault_builds_fixture,
+    fault_job,
+    invoke_once,
+    of,
+    run_cell,
+)
+
+from engine import datafiles
+from engine.artifacts import Artifact
+from engine.cell_run import CellRun
+from engine.events import CellFinished, RunError, SampleRecorded
+from engine.options import RunOptions
+from engine.plan import make_plan
+from engine.runner import Run
+from engine.runtimes.base import Invocation
+from engine.runtimes.wasmtime import Tuning, WasmtimeHost, WasmtimeRuntime
+
+MODES = ["warm", "load"]
+DEFAULT = Tuning()
+TUNED = [Tuning(instance_pre=False, pooling=False, lean_requests=False),
+         Tuning(lean_requests=False), Tuning(memory_init_cow=False), Tuning(pooling=False)]
+"""Switches off, as the ablation turns them off (the first is the plain wasmtime-py path)."""
+
+
+class InProcess:
+    """A wasmtime runtime in this process (no worker), for looking at its output files."""
+
+    def __init__(self, artifact: Path, tmp: Path, mode: str, tuning: Tuning = DEFAULT,
+                 **options: Any) -> None:
+        self.data = tmp / "data"
+        self.data.mkdir(parents=True)
+        job = fault_job("wasmtime", artifact, self.data, mode, **options)
+        self.job = replace(job, stdout_path=str(tmp / "stdout"), stderr_path=str(tmp / "stderr"))
+        self.runtime = WasmtimeRuntime(self.job)
+        self.runtime.host_class = type("Host", (WasmtimeHost,), {"tuning": tuning})
+        self.runtime.prepare()
+
+    def invoke(self) -> tuple[Invocation, bytes, bytes]:
+        inv = self.runtime.invoke()
+        return inv, Path(self.job.stdout_path).read_bytes(), Path(self.job.stderr_path).read_bytes()
+
+    def close(self) -> None:
+        self.runtime.close()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_each_request_is_a_fresh_instance(fault_builds, mode):
+    """A guest that counts its runs in static memory and dirties static data and heap prints
+    the reference only from a fresh instance: every sample is ok, with the same memory."""
+    events = run_cell("wasmtime", fault_builds[("fresh", "wasm")], mode, iterations=6)
+    rows = of(SampleRecorded, events)
+    assert [(r.ok, r.error) for r in rows] == [(True, None)] * 6
+    assert len({r.guest_memory_bytes for r in rows}) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_outputs_hold_one_request_each(fault_builds, tmp_path, mode):
+    """A long output, then a short one, a failure and a success again: after each request the
+    files hold exactly what that request wrote, on stdout and on stderr."""
+    host = InProcess(fault_builds[("say", "wasm")], tmp_path, mode)
+    say = host.data / "say"
+    try:
+        for text in (b"x" * 100_000 + b"\n", b"short\n", None, b"again\n"):
+            if text is None:
+                say.unlink()
+                inv, out, err = host.invoke()
+                assert (inv.exit_code, out, err) == (2, b"", b"no say file\n")
+                continue
+            say.write_bytes(text)
+            inv, out, err = host.invoke()
+            assert (inv.exit_code, inv.error) == (0, None)
+            assert out == text and err == b"%d\n" % len(text)
+    finally:
+        host.close()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_memory_cap_makes_malloc_fail(fault_builds, tmp_path, mode):
+    row = invoke_once("wasmtime", fault_builds[("grow", "wasm")], tmp_path, mode,
+                      wasm_memory_bytes=16 << 20)
+    assert not row.ok
+    assert row.invocation.exit_code == 4 and row.invocation.error == "exit code 4"
+    assert 8 << 20 < row.invocation.guest_memory_bytes <= 16 << 20
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_memory_cap_below_the_initial_memory_fails_each_request(fault_builds, tmp_path, mode):
+    """The cap is the store's limit: a module that needs more memory to start fails its
+    requests, each with the reason, and the worker goes on."""
+    row = invoke_once("wasmtime", fault_builds[("fresh", "wasm")], tmp_path, mode,
+                      wasm_memory_bytes=1 << 20)
+    assert not row.ok and row.invocation.exit_code is None
+    assert row.invocation.error.startswith("instantiation failed: memory minimum size of ")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_fuel_is_counted_the_same_per_request(fault_builds, mode):
+    events = run_cell("wasmtime", fault_builds[("fresh", "wasm")], mode, iterations=3, fuel=True)
+    rows = of(SampleRecorded, events)
+    assert all(r.ok for r in rows), [r.error for r in rows]
+    fuels = {r.fuel for r in rows}
+    assert len(fuels) == 1 and next(iter(fuels)) > 1000
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_spinning_guest_times_out_and_the_next_sample_is_ok(fault_builds, tmp_path,
+                                                            monkeypatch, mode):
+    """Through the controller: a guest that spins while its data directory holds ``spin``
+    times out (the worker is killed, as wasmtime runs no epoch checks); once the file is gone,
+    the fresh worker's next sample is ok and the cell finishes without error."""
+    monkeypatch.setenv("FAASBENCH_CACHE_DIR", str(tmp_path / "cache"))  # a data dir of our own
+    marker = datafiles.ensure_input("nbody", 1000) / "spin"
+    marker.touch()
+    run = Run(make_plan(["wasmtime"], ["nbody"], sizes={"nbody": 1000}, iterations=2,
+                        modes=[mode], warmup=0, options=RunOptions(timeout_s=1.0)))
+    program = Artifact("nbody", "wasm", fault_builds[("spin_while", "wasm")], "fault")
+    events = []
+    for event in CellRun(run, run.plan.cells[0], "test", program, None).events():
+        events.append(event)
+        if isinstance(event, SampleRecorded):
+            marker.unlink(missing_ok=True)
+    rows = of(SampleRecorded, events)
+    assert [r.ok for r in rows] == [False, True], [r.error for r in rows]
+    assert rows[0].error == "timed out: no answer within 3 s, the worker was killed"
+    finished = of(CellFinished, events)
+    assert len(finished) == 1 and finished[0].error is None and finished[0].summary["n"] == 1
+    assert not of(RunError, events)
+
+
+@pytest.mark.parametrize("tuning", TUNED, ids=lambda t: "-".join(
+    name for name, on in vars(t).items() if not on))
+@pytest.mark.parametrize("mode", MODES)
+def test_every_tuning_serves_the_same(fault_builds, tmp_path, tuning, mode):
+    """Exit code, error, outputs, memory and fuel are the default's, whatever is turned off;
+    only without copy-on-write may instantiation itself burn fuel (copying data segments in)."""
+    for program in ("fresh", "trap", "exit3", "grow", "wrong"):
+        results = []
+        for which, setting in (("default", DEFAULT), ("tuned", tuning)):
+            host = InProcess(fault_builds[(program, "wasm")], tmp_path / program / which, mode,
+                             setting, wasm_memory_bytes=16 << 20, fuel=True)
+            try:
+                runs = [host.invoke() for _ in range(2)]
+            finally:
+                host.close()
+            results.append([(inv.exit_code, inv.error, out, err, inv.guest_memory_bytes,
+                             inv.fuel) for inv, out, err in runs])
+        default, tuned = results
+        assert default[0] == default[1], f"{program}: the second request is the first's"
+        assert [r[:5] for r in tuned] == [r[:5] for r in default], program
+        fuel, tuned_fuel = default[0][5], tuned[0][5]
+        assert tuned_fuel == fuel if tuning.memory_init_cow else tuned_fuel >= fuel, program
