@@ -53,7 +53,7 @@ case "${1:-}" in
         say "tests under $(.venv/bin/python -V) (Docker engine: $DOCKER_HOST)"
         .venv/bin/python -m pytest -q -p no:cacheprovider tests
         say "wasmer tests under $("$py39" -V) (legacy wasmer + Cranelift)"
-        "$py39" -m pytest -q -p no:cacheprovider tests/test_wasmer.py
+        "$py39" -m pytest -q -p no:cacheprovider tests/test_wasmer.py tests/test_faults.py -k wasmer
         ;;
     "")
         say "ready: .venv/bin/faasbench (try: .venv/bin/faasbench doctor)"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 GUEST_DIR = "/workspace"
-"""Where every runtime mounts a benchmark's data directory (wasmer-sdk only accepts /workspace)."""
+"""Where runtimes show a benchmark's data directory to the guest (read-only)."""
 
 CAT_SYNC_FILE = "input.bin"
 PRESET_ITERATIONS = {"quick": 5, "standard": 20, "paper": 50}

@@ -10,6 +10,7 @@ runtime left behind and summarises the samples.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Optional
 
@@ -44,6 +45,8 @@ class CellRun:
         self.runtime = runtimes.get(cell.runtime)
         self.samples: list[SampleRecorded] = []
         self.worker: Optional[Worker] = None
+        self.identity = cell.identity()
+        self.measure_seconds: Optional[float] = None
         self.request = Prepare(cell.runtime, self._job(), ReferenceSpec(
             cell.benchmark, cell.size, str(native.path) if native else None,
             native.key if native else ""))
@@ -62,6 +65,7 @@ class CellRun:
     def events(self) -> Iterator[Event]:
         cell = self.cell
         error: Optional[str] = None
+        started = time.monotonic()
         try:
             try:
                 prepared = self._prepare()
@@ -78,14 +82,16 @@ class CellRun:
             rest = "the rest of the cell is skipped" if self.samples else "cell skipped"
             yield RunError(f"{cell.cell_id}: {error}; {rest}", runtime=cell.runtime,
                            benchmark=cell.benchmark, cell_id=cell.cell_id)
-        yield CellFinished(**cell.identity(), summary=cell_summary(self.samples),
-                           cancelled=cancelled, error=None if cancelled else error)
+        yield CellFinished(**self.identity, summary=cell_summary(self.samples),
+                           cancelled=cancelled, error=None if cancelled else error,
+                           seconds=round(time.monotonic() - started, 4),
+                           measure_seconds=self.measure_seconds)
 
     def _started(self, prepared: Prepared) -> CellStarted:
         cell, runtime = self.cell, self.runtime
         parts = (prepared.artifact_bytes, prepared.runtime_bytes)
         return CellStarted(
-            **cell.identity(), runtime_version=self.version, iterations=cell.iterations,
+            **self.identity, runtime_version=self.version, iterations=cell.iterations,
             warmup=cell.warmup, artifact=str(self.artifact.path) if self.artifact else "",
             reference=prepared.reference, artifact_bytes=prepared.artifact_bytes,
             runtime_bytes=prepared.runtime_bytes,
@@ -123,6 +129,7 @@ class CellRun:
         total = self.cell.warmup + self.cell.iterations
         deadline = self.run.plan.settings.options.timeout_s + self.runtime.reply_grace_s
         done = 0
+        started = time.monotonic()
         while done < total and not self.run.stopping:
             if self.worker is None:  # the last one was lost: a fresh one, outside measuring
                 try:
@@ -147,11 +154,12 @@ class CellRun:
                 yield self._sample(done, Invocation(wall_ns=0, exit_code=None, error=str(exc)),
                                    False)
                 done += 1
+        self.measure_seconds = round(time.monotonic() - started, 4)
         return None
 
     def _sample(self, iteration: int, inv: Invocation, ok: bool) -> SampleRecorded:
         sample = SampleRecorded(
-            **self.cell.identity(), runtime_version=self.version, iteration=iteration,
+            **self.identity, runtime_version=self.version, iteration=iteration,
             warmup=iteration < self.cell.warmup, wall_ns=inv.wall_ns, cpu_ns=inv.cpu_ns,
             peak_rss_bytes=inv.peak_rss_bytes, exit_code=inv.exit_code, ok=ok, error=inv.error,
             fuel=inv.fuel, guest_memory_bytes=inv.guest_memory_bytes, phases_ns=inv.phases_ns)

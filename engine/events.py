@@ -31,8 +31,7 @@ class Event:
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as they are: plain data already (a shallow copy; samples are many)."""
-        return {"event": self.name, **{f.name: getattr(self, f.name)
-                                       for f in dataclasses.fields(self)}}
+        return {"event": self.name, **vars(self)}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), separators=(",", ":"), default=str)
@@ -123,6 +122,11 @@ class CellFinished(CellEvent):
     summary: dict[str, Any]
     cancelled: bool = False
     error: Optional[str] = None
+    seconds: Optional[float] = None
+    """The whole cell: preparing, measuring and finishing."""
+    measure_seconds: Optional[float] = None
+    """From the first iteration requested to the last answer: what the harness adds to the
+    iterations themselves shows here."""
     same_as: Optional[str] = None
     """The mode this cell equals for its runtime; it was not run (its summary is empty)."""
 

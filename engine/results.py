@@ -29,10 +29,13 @@ class ResultsWriter:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._fh: Optional[IO[str]] = path.open("a", encoding="utf-8")
 
-    def write(self, event: Event) -> None:
+    def write(self, event: Event) -> str:
+        """Append the event's line and flush it; returns the line (without its newline)."""
         assert self._fh is not None
-        self._fh.write(event.to_json() + "\n")
+        line = event.to_json()
+        self._fh.write(line + "\n")
         self._fh.flush()
+        return line
 
     def close(self) -> None:
         if self._fh is not None:

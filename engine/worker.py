@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import ctypes
 import os
-import shutil
 import signal
 import sys
-import tempfile
-from collections.abc import Iterator
+import time
 from dataclasses import replace
-from pathlib import Path
 from typing import Optional, TextIO
 
 from . import datafiles, runtimes
@@ -36,6 +33,9 @@ from .protocol import (
 from .runtimes.base import Invocation, Job, Runtime
 from .runtimes.process import tail
 from .verify import Expected, check, reference_for
+
+FLUSH_AFTER_S = 0.002
+"""How long finished iterations may wait in the worker before they are sent on."""
 
 
 def _die_with_parent() -> None:
@@ -58,17 +58,18 @@ def judge(inv: Invocation, job: Job, expected: Expected) -> bool:
         last_words = tail(job.stderr_path)
         inv.error = f"{inv.error}: {last_words}" if last_words else inv.error
         return False
-    inv.error = check(Path(job.stdout_path), expected)
+    inv.error = check(job.stdout_path, expected)
     return inv.error is None
 
 
 class Session:
     """The state of one cell inside the worker."""
 
-    def __init__(self) -> None:
+    def __init__(self, scratch: str) -> None:
         self.runtime: Optional[Runtime] = None
         self.expected: Optional[Expected] = None
-        self.scratch = tempfile.mkdtemp(prefix="faasbench-", dir=_scratch_root())
+        self.scratch = scratch
+        """Made and removed by the controller, so a killed worker leaves nothing behind."""
 
     def prepare(self, msg: Prepare) -> Prepared:
         job = replace(msg.job, stdout_path=f"{self.scratch}/stdout",
@@ -91,32 +92,43 @@ class Session:
     def close(self) -> None:
         if self.runtime is not None:
             self.runtime.close()
-        shutil.rmtree(self.scratch, ignore_errors=True)
-
-
-def _scratch_root() -> Optional[str]:
-    """Guest outputs go to memory-backed storage when there is some, to keep disk noise out."""
-    return "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 
 
 def _answer(session: Session, msg: Message, proto: TextIO) -> None:
-    """Carry out one request, writing each reply as soon as it exists."""
+    """Carry out one request. Iteration replies are written in batches, at most
+    ``FLUSH_AFTER_S`` after the first of them finished: one pipe write (and one wake-up of the
+    controller) per batch, not per iteration. A worker killed by a cancel or a timeout loses
+    at most that much of finished iterations, which the controller then runs again."""
     if isinstance(msg, Prepare):
-        replies: Iterator[Message] = iter([session.prepare(msg)])
-    elif isinstance(msg, Invoke):
-        replies = (session.invoke() for _ in range(msg.count))
-    else:
-        replies = iter([Failed(f"the worker does not take {type(msg).__name__} messages")])
-    for reply in replies:
-        proto.write(encode(reply) + "\n")
-        proto.flush()
+        _send(proto, [encode(session.prepare(msg))])
+        return
+    if not isinstance(msg, Invoke):
+        _send(proto, [encode(Failed(f"the worker does not take {type(msg).__name__} messages"))])
+        return
+    batch: list[str] = []
+    first = 0.0
+    for _ in range(msg.count):
+        batch.append(encode(session.invoke()))
+        now = time.monotonic()
+        if len(batch) == 1:
+            first = now
+        if now - first >= FLUSH_AFTER_S:
+            _send(proto, batch)
+            batch = []
+    if batch:
+        _send(proto, batch)
+
+
+def _send(proto: TextIO, lines: list[str]) -> None:
+    proto.write("\n".join(lines) + "\n")
+    proto.flush()
 
 
 def main() -> None:
     _die_with_parent()
     proto = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # stray prints from libraries must not corrupt the protocol
-    session = Session()
+    session = Session(sys.argv[1])
     try:
         for line in sys.stdin:
             try:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Optional
 
@@ -25,21 +27,31 @@ class WorkerLost(RuntimeError):
         self.timed_out = timed_out
 
 
+_CPUS = sorted(os.sched_getaffinity(0))
+"""The cores this process may use, read before ``pin_controller`` narrows them."""
+
+
 def worker_cpu() -> Optional[int]:
     """With two or more cores the worker gets the last one and the controller the others."""
-    cpus = sorted(os.sched_getaffinity(0))
-    return cpus[-1] if len(cpus) >= 2 else None
+    return _CPUS[-1] if len(_CPUS) >= 2 else None
 
 
 def pin_controller() -> None:
     """Keep the controller off the worker's core."""
     cpu = worker_cpu()
     if cpu is not None:
-        os.sched_setaffinity(0, set(os.sched_getaffinity(0)) - {cpu})
+        os.sched_setaffinity(0, set(_CPUS) - {cpu})
+
+
+def _scratch_root() -> Optional[str]:
+    """Guest outputs go to memory-backed storage when there is some, to keep disk noise out."""
+    return "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 
 
 class Worker:
-    """One ``python -m engine.worker`` in its own session, so Ctrl-C reaches only the controller.
+    """One ``python -m engine.worker SCRATCH`` in its own session, so Ctrl-C reaches only the
+    controller. The scratch directory (guest outputs, job files) is the controller's to make and
+    remove: a worker killed by a timeout or a cancel cannot clean up after itself.
 
     Replies are read from the raw pipe into a buffer of our own: a warm cell streams thousands
     of lines a second, and ``select`` cannot see lines a library buffer has already taken.
@@ -47,9 +59,10 @@ class Worker:
 
     def __init__(self, log_path: Path) -> None:
         cpu = worker_cpu()
+        self.scratch = tempfile.mkdtemp(prefix="faasbench-", dir=_scratch_root())
         with log_path.open("a") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "engine.worker"], stdin=subprocess.PIPE,
+                [sys.executable, "-m", "engine.worker", self.scratch], stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=log, start_new_session=True, bufsize=0)
         if cpu is not None:
             os.sched_setaffinity(self.proc.pid, {cpu})
@@ -113,6 +126,7 @@ class Worker:
             if stream is not None:
                 with contextlib.suppress(OSError):
                     stream.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
     def kill(self) -> None:
         """SIGKILL the worker and its guests; safe from a signal handler or another thread."""

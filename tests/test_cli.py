@@ -46,7 +46,7 @@ def one_line(proc: subprocess.CompletedProcess) -> str:
     (["--size", "fannkuch-redux=13"], "between 3 and 12"),
     (["--size", "nbody"], "must look like BENCH=N"),
     (["--size", "nbody=ten"], "'ten' is not a whole number"),
-    (["--mode", "lukewarm"], "unknown mode 'lukewarm'; valid: cold, warm"),
+    (["--mode", "lukewarm"], "unknown mode 'lukewarm'; valid: cold, load, warm"),
     (["--timeout", "0"], "timeout must be between"),
     (["--wasm-memory", "1k"], "wasm memory limit must be between 1 MiB and 4 GiB"),
     (["--benchmarks", "nop", "--size", "nbody=10"], "--size given for nbody, which is not among"),

@@ -80,10 +80,13 @@ def test_a_failed_prepare_fails_the_cell_once_and_claims_no_samples(fake) -> Non
 
 
 def test_a_crashed_worker_costs_one_sample(fake) -> None:
+    """The crash fails one sample; iterations the dead worker finished but had not sent yet
+    (it sends them in batches) are run again, so the cell still gets all its samples."""
     fake({"invoke": ["ok", "crash", "ok"]})
     rows = samples(run_fake(iterations=4))
-    assert [r.ok for r in rows] == [True, False, True, True]
-    assert rows[1].error == "worker process died (signal SIGKILL)"
+    assert sorted(r.ok for r in rows) == [False, True, True, True]
+    assert [r.iteration for r in rows] == [0, 1, 2, 3]
+    assert next(r for r in rows if not r.ok).error == "worker process died (signal SIGKILL)"
 
 
 def test_a_hung_worker_is_killed_and_the_sample_says_timed_out(fake) -> None:

@@ -20,6 +20,7 @@ from test_faults import (  # noqa: F401  (fault_builds_fixture: the fixture faul
 from engine import benchmarks, runtimes
 from engine.events import CellFinished, RunError, SampleRecorded
 from engine.protocol import PHASES, Failed
+from engine.toolchain import BuildFlags
 
 SMALL = {"nbody": 1000, "fannkuch-redux": 7, "mandelbrot": 64, "binary-trees": 6}
 SDK = sys.version_info >= (3, 11)
@@ -37,22 +38,37 @@ def test_availability_names_package_version_and_compiler():
     assert probe.version == f"{probe.details['package']} {probe.details['package_version']}"
 
 
-def test_every_benchmark_verified_cold_and_warm(built):
+PROFILE = "same-width" if SDK else "study"
+"""wasmer 1.1 cannot compile every simd128 instruction our programs use (see below)."""
+
+
+def test_every_benchmark_verified_in_every_mode(built):
     """Every output verified, with the phases this package really has (all in PHASES)."""
-    assert set(PHASES) >= COLD_PHASES | WARM_PHASES | {"compile"}
+    assert set(PHASES) >= COLD_PHASES | WARM_PHASES | {"compile", "load"}
     events = run_plan(["wasmer"], list(benchmarks.BENCHMARKS), iterations=2, sizes=SMALL,
-                      modes=("cold", "warm"))
+                      modes=("cold", "load", "warm"), flags=BuildFlags(profile=PROFILE))
     rows = samples(events)
-    assert len(rows) == len(benchmarks.BENCHMARKS) * (2 + 3)  # warm cells add one warmup
+    assert len(rows) == len(benchmarks.BENCHMARKS) * (2 + 3 + 3)  # load, warm: one warm-up
     assert all(r.ok for r in rows), [r.error for r in rows if not r.ok]
     for row in rows:
+        phases = set(row.phases_ns) - {"compile"}  # the legacy package compiles on first use
         if row.mode == "cold":
-            assert set(row.phases_ns) == COLD_PHASES, row
-        elif SDK or not row.warmup:
-            assert set(row.phases_ns) == WARM_PHASES, row
+            assert phases == COLD_PHASES - {"compile"}, row
+        elif row.mode == "load":
+            assert phases == WARM_PHASES | {"load"}, row
         else:
-            assert set(row.phases_ns) == WARM_PHASES | {"compile"}, row
+            assert phases == WARM_PHASES, row
+        assert "compile" not in row.phases_ns or not SDK
     assert all(r.runtime_version.startswith("wasmer") for r in rows)
+
+
+@pytest.mark.skipif(SDK, reason="wasmer-sdk runs simd128 modules")
+def test_the_legacy_package_is_refused_for_simd_profiles(built):
+    events = run_plan(["wasmer"], ["mandelbrot"], iterations=1, sizes=SMALL,
+                      flags=BuildFlags(profile="same-width"))
+    errors = [e.message for e in events if isinstance(e, RunError)]
+    assert len(errors) == 1 and not samples(events)
+    assert "F64x2ConvertLowI32x4U" in errors[0] and "use --profile study" in errors[0]
 
 
 @pytest.mark.parametrize("mode", ["cold", "warm"])
@@ -64,21 +80,6 @@ def test_trap_is_a_failed_sample(fault_builds, tmp_path, mode):
             "trap: command execution failed: RuntimeError: unreachable")
     else:
         assert row.invocation.error == "trap: RuntimeError: unreachable"
-
-
-@pytest.mark.parametrize("mode", ["cold", "warm"])
-def test_nonzero_exit_reports_code_and_stderr(fault_builds, tmp_path, mode):
-    row = invoke_once("wasmer", fault_builds[("exit3", "wasm")], tmp_path, mode)
-    assert not row.ok and row.invocation.exit_code == 3
-    assert row.invocation.error == "exit code 3: bad input"
-
-
-@pytest.mark.parametrize("mode", ["cold", "warm"])
-def test_wrong_output_names_the_line(fault_builds, tmp_path, mode):
-    row = invoke_once("wasmer", fault_builds[("wrong", "wasm")], tmp_path, mode)
-    assert not row.ok and row.invocation.exit_code == 0
-    assert row.invocation.error.startswith(
-        "output mismatch at line 2: expected '-0.169087605', got '-0.169087600'")
 
 
 @pytest.mark.parametrize("mode", ["cold", "warm"])

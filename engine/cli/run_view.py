@@ -85,18 +85,18 @@ def run_command(args: argparse.Namespace) -> int:
     finished: list[CellFinished] = []
     hosts: dict[str, str] = {}
 
-    def record(event: Event) -> None:
-        writer.write(event)
+    def record(event: Event) -> str:
+        line = writer.write(event)
         if isinstance(event, CellFinished):
             finished.append(event)
         elif isinstance(event, CellStarted) and event.host:
             hosts[event.cell_id] = event.host
+        return line
 
     try:
         if args.json:
             for event in run.events():
-                record(event)
-                print(event.to_json(), flush=True)
+                print(record(event), flush=True)
         else:
             _run_with_progress(run, record, console)
     finally:
@@ -112,7 +112,7 @@ def run_command(args: argparse.Namespace) -> int:
     return 1 if run.tally.failed or any(c.error for c in finished) else 0
 
 
-def _run_with_progress(run: Run, record: Callable[[Event], None], console: Console) -> None:
+def _run_with_progress(run: Run, record: Callable[[Event], str], console: Console) -> None:
     total = sum(c.warmup + c.iterations for c in run.plan.cells)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console) as progress:

@@ -1,7 +1,9 @@
 """Can a runtime run WebAssembly SIMD (simd128) modules? Asked the only honest way: by running one.
 
-``PROBE`` is the smallest WASI command that uses simd128 (``_start`` pushes a ``v128.const`` and
-drops it; a memory is exported because WASI hosts require one). Each WebAssembly runtime runs
+``PROBE`` is the smallest WASI command that uses simd128 as our programs do (``_start`` makes a
+``v128.const``, converts its low lanes with ``f64x2.convert_low_i32x4_u`` (the vector
+mandelbrot needs it; wasmer 1.1 cannot compile it) and drops the result; a memory is exported
+because WASI hosts require one). Each WebAssembly runtime runs
 it through its own ``prepare``/``invoke`` in a child process, so an engine that aborts on an
 unknown instruction costs the probe, not the caller. Answers are cached on disk per runtime
 and version: a profile with SIMD asks before every run.
@@ -31,7 +33,9 @@ PROBE = bytes.fromhex(
     "03020100"                                         # function 0 has type 0
     "0503010001"                                       # one memory of one page
     "071302065f73746172740000066d656d6f72790200"       # exports "_start" (func 0), "memory"
-    "0a170115" "00" "fd0c" + "00" * 16 + "1a0b")       # body: v128.const 0; drop; end
+    "0a1a0118" "00"                                    # code: one body, no locals:
+    "fd0c" + "00" * 16 +                               #   v128.const 0
+    "fdff01" "1a0b")                                   #   f64x2.convert_low_i32x4_u; drop; end
 OK = "ok"
 
 

@@ -49,7 +49,25 @@ def sdk_cache_root(job: Job) -> Path:
     return Path(job.stdout_path).parent / "wasmer-sdk-cache"
 
 
-class SdkHost(EmbeddedHost):
+class _WasmerHost(EmbeddedHost):
+    """What both packages' hosts share: output files opened once, and a cold cell that checks
+    once, while preparing, that the function loads (a broken module fails the cell once; the
+    SDK's compiled code goes with its cache, emptied before every cold start)."""
+
+    outputs: Optional[GuestOutputs] = None
+
+    def prepare_cold(self) -> None:
+        self.start()
+        self.load()
+        self.close()
+
+    def close(self) -> None:
+        if self.outputs is not None:
+            self.outputs.close()
+            self.outputs = None
+
+
+class SdkHost(_WasmerHost):
     """wasmer-sdk: one client + package; each ``run`` is a fresh sandbox running the command."""
 
     guest_on_calling_thread = False
@@ -75,18 +93,6 @@ class SdkHost(EmbeddedHost):
             commands={"main": self.sdk.PackageCommandDefinition(module="main")},
             files=self.files)
         self.package = self.loop.run_until_complete(self.client.packages.create(definition))
-
-    def prepare_cold(self) -> None:
-        """A package that cannot be created fails the cell once (its compiled code goes with
-        the cache, emptied before every cold start)."""
-        self.start()
-        self.load()
-        self.close()
-
-    def close(self) -> None:
-        if self.outputs is not None:
-            self.outputs.close()
-            self.outputs = None
 
     async def _run(self) -> tuple[Any, int, int]:
         t0 = time.perf_counter_ns()
@@ -128,7 +134,7 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-class LegacyHost(EmbeddedHost):
+class LegacyHost(_WasmerHost):
     """wasmer 1.1.0 + Cranelift: ``load`` reads and validates the module, the first ``run``
     after it compiles it (its own ``compile`` phase), each ``run`` is a fresh WASI env and
     instance.
@@ -152,17 +158,6 @@ class LegacyHost(EmbeddedHost):
         if not self.wasmer.Module.validate(self.store, self.wasm):
             raise ValueError(f"{self.job.artifact} is not a valid WebAssembly module")
         self.module: Any = None
-
-    def prepare_cold(self) -> None:
-        """A module that is not valid fails the cell once."""
-        self.start()
-        self.load()
-        self.close()
-
-    def close(self) -> None:
-        if self.outputs is not None:
-            self.outputs.close()
-            self.outputs = None
 
     def run(self) -> Invocation:
         wasi, job = self.wasmer.wasi, self.job
