@@ -117,6 +117,11 @@ class CliRuntime(Runtime):
             self.values["compiled"] = self._precompile()
         self.argv = template.expand(template.command, self.values, job.argv[1:], exe)
 
+    def artifact_bytes(self) -> Optional[int]:
+        """The module the CLI runs: the precompiled one for ``-aot`` variants."""
+        compiled = self.values["compiled"]
+        return os.path.getsize(compiled) if compiled else super().artifact_bytes()
+
     def _mount_root(self) -> str:
         """A directory whose ``workspace`` (the guest dir's name) is the data directory."""
         root = Path(self.job.stdout_path).parent / f"{self.name}-root"
