@@ -19,12 +19,7 @@ READ_CHUNK = 1 << 16
 
 
 class WorkerLost(RuntimeError):
-    """The worker died, hung, or was killed by a cancel; ``timed_out`` when it gave no answer
-    in time and was killed for it."""
-
-    def __init__(self, message: str, timed_out: bool = False) -> None:
-        super().__init__(message)
-        self.timed_out = timed_out
+    """The worker died, hung (and was killed for it), or was killed by a cancel."""
 
 
 _CPUS = sorted(os.sched_getaffinity(0))
@@ -68,10 +63,6 @@ class Worker:
             os.sched_setaffinity(self.proc.pid, {cpu})
         self._pending = b""
 
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
     def request(self, msg: Message, timeout_s: float) -> Message:
         """Send one message and wait for its (first) reply; raise WorkerLost if none comes."""
         self.send(msg)
@@ -94,7 +85,7 @@ class Worker:
             if not ready:
                 self.kill()
                 raise WorkerLost(f"timed out: no answer within {timeout_s:.0f} s, the worker "
-                                 "was killed", timed_out=True)
+                                 "was killed")
             chunk = os.read(fd, READ_CHUNK)
             if not chunk:
                 raise WorkerLost(self._death())
