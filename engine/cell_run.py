@@ -2,9 +2,10 @@
 
 Prepare starts a worker and has it find the reference and load the runtime; if that fails the
 cell fails once, with its reason, as one ``RunError`` and a ``CellFinished`` carrying it, and
-no sample is claimed. Measure asks for one iteration at a time, each within the timeout plus
-the runtime's grace; a worker that dies or hangs costs that sample only, and a fresh worker is
-prepared (outside any measurement) for the next. Finish closes the worker, removes what the
+no sample is claimed. Measure asks the worker for all remaining iterations at once; it streams
+an answer per iteration, each due within the timeout plus the runtime's grace. A worker that
+dies or hangs costs that sample only, and a fresh worker is prepared (outside any measurement)
+for the rest. Finish closes the worker, removes what the
 runtime left behind and summarises the samples.
 """
 

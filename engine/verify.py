@@ -121,7 +121,8 @@ def _native_output(spec: ReferenceSpec, timeout_s: float) -> bytes:
 def reference_for(spec: ReferenceSpec, timeout_s: float) -> Expected:
     """The expected output for this benchmark and size, computed once and cached on disk.
 
-    The worker calls this while preparing a cell, so a cancel reaches a long computation.
+    The worker calls this while preparing a cell, after it made the benchmark's input, so a
+    cancel reaches a long computation.
     """
     limit = references.PYTHON_REFERENCE_LIMITS[spec.benchmark]
     python_ok = spec.size <= limit
@@ -130,7 +131,6 @@ def reference_for(spec: ReferenceSpec, timeout_s: float) -> Expected:
     cache = paths.cache_dir() / "references" / f"{key}.json"
     if cache.exists():
         return Expected(**json.loads(cache.read_text()))
-    datafiles.ensure_input(spec.benchmark, spec.size)
     if python_ok:
         expected = expected_from_bytes(
             references.expected_output(spec.benchmark, spec.size,

@@ -97,8 +97,9 @@ class Session:
 def _answer(session: Session, msg: Message, proto: TextIO) -> None:
     """Carry out one request. Iteration replies are written in batches, at most
     ``FLUSH_AFTER_S`` after the first of them finished: one pipe write (and one wake-up of the
-    controller) per batch, not per iteration. A worker killed by a cancel or a timeout loses
-    at most that much of finished iterations, which the controller then runs again."""
+    controller) per batch, not per iteration. A worker killed by a cancel, a crash or a
+    timeout loses the iterations that finished less than that before the iteration it died
+    in began; the controller runs them again."""
     if isinstance(msg, Prepare):
         _send(proto, [encode(session.prepare(msg))])
         return

@@ -8,9 +8,10 @@ The script is JSON in the file ``FAASBENCH_FAKE_SCRIPT`` names::
 
     {"prepare": {"warm": "fail"}, "invoke": ["ok", "crash", "ok"], "then": "ok"}
 
-``prepare`` maps a mode to ``ok`` | ``fail`` | ``hang``; ``invoke`` lists what successive
+``prepare`` maps a mode to ``ok`` | ``fail`` | ``hang``, or to a list of those for successive
+prepares (a fresh worker after a lost one prepares again); ``invoke`` lists what successive
 invocations do across every worker of the run (``ok``, ``slow``, ``fail``, ``wrong``,
-``hang``, ``crash``), ``then`` what they do afterwards. The count lives beside the script.
+``hang``, ``crash``), ``then`` what they do afterwards. The counts live beside the script.
 """
 
 from __future__ import annotations
@@ -33,14 +34,15 @@ def _script() -> dict[str, Any]:
     return json.loads(Path(os.environ[SCRIPT_VARIABLE]).read_text())
 
 
-def _next_action() -> str:
-    """What this invocation does; the counter survives the worker being killed."""
-    script = _script()
-    counter = Path(os.environ[SCRIPT_VARIABLE] + ".count")
+def _next(kind: str, actions: Any, then: str = "ok") -> str:
+    """The next of ``actions`` (one action alone repeats); the count of ``kind`` survives the
+    worker being killed."""
+    if isinstance(actions, str):
+        return actions
+    counter = Path(f"{os.environ[SCRIPT_VARIABLE]}.{kind}")
     count = int(counter.read_text()) if counter.exists() else 0
     write_atomic(counter, str(count + 1))  # a worker killed mid-write must not leave it empty
-    actions = script.get("invoke", [])
-    return actions[count] if count < len(actions) else script.get("then", "ok")
+    return actions[count] if count < len(actions) else then
 
 
 def _hang() -> None:
@@ -59,14 +61,15 @@ class FakeRuntime(Runtime):
         return Availability(True, version="fake 1.0")
 
     def prepare(self) -> None:
-        action = _script().get("prepare", {}).get(self.job.mode, "ok")
+        action = _next("prepares", _script().get("prepare", {}).get(self.job.mode, "ok"))
         if action == "fail":
             raise RuntimeError(f"the fake runtime was told to fail preparing {self.job.mode}")
         if action == "hang":
             _hang()
 
     def invoke(self) -> Invocation:
-        action = _next_action()
+        script = _script()
+        action = _next("count", script.get("invoke", []), script.get("then", "ok"))
         t0 = time.perf_counter_ns()
         Path(self.job.stdout_path).write_bytes(b"wrong\n" if action == "wrong" else b"")
         Path(self.job.stderr_path).write_bytes(b"told to fail\n" if action == "fail" else b"")

@@ -170,3 +170,17 @@ def test_the_cli_runs_exactly_the_plan_it_is_given(fake, tmp_path: Path) -> None
     assert planned["event"] == RunPlanned.name
     assert Plan.from_dict(planned["plan"]) == plan
     assert sum(r["event"] == "sample_recorded" for r in read_results(out)) == 5
+
+
+def test_a_fresh_worker_that_cannot_prepare_ends_the_cell_with_why(fake) -> None:
+    """After a lost worker the next one prepares again; if that fails, the cell stops there,
+    keeps its samples, and says why once."""
+    fake({"prepare": {"cold": ["ok", "fail"]}, "invoke": ["slow", "slow", "crash"]})
+    events = run_fake(iterations=5)
+    assert [r.ok for r in samples(events)] == [True, True, False]
+    errors = of(RunError, events)
+    assert len(errors) == 1 and errors[0].message.startswith(
+        "fake/nop/cold: preparing a fresh worker failed: RuntimeError: the fake runtime was "
+        "told to fail preparing cold; the rest of the cell is skipped")
+    finished = of(CellFinished, events)[0]
+    assert finished.summary["ok"] == 2 and finished.error.startswith("preparing a fresh worker")

@@ -26,7 +26,8 @@ from engine.options import RunOptions
 from engine.plan import make_plan
 from engine.runner import Run
 from engine.runtimes.base import Invocation
-from engine.runtimes.wasmtime import Tuning, WasmtimeHost, WasmtimeRuntime
+from engine.runtimes.wasmtime import Tuning
+from engine.runtimes.wasmtime_ablation import CONFIGURATIONS, measure, runtime_with
 
 MODES = ["warm", "load"]
 DEFAULT = Tuning()
@@ -44,9 +45,7 @@ class InProcess:
         self.data.mkdir(parents=True)
         job = fault_job("wasmtime", artifact, self.data, mode, **options)
         self.job = replace(job, stdout_path=str(tmp / "stdout"), stderr_path=str(tmp / "stderr"))
-        self.runtime = WasmtimeRuntime(self.job)
-        self.runtime.host_class = type("Host", (WasmtimeHost,), {"tuning": tuning})
-        self.runtime.prepare()
+        self.runtime = runtime_with(tuning, self.job)
 
     def invoke(self) -> tuple[Invocation, bytes, bytes]:
         inv = self.runtime.invoke()
@@ -162,3 +161,11 @@ def test_every_tuning_serves_the_same(fault_builds, tmp_path, tuning, mode):
         assert [r[:5] for r in tuned] == [r[:5] for r in default], program
         fuel, tuned_fuel = default[0][5], tuned[0][5]
         assert tuned_fuel == fuel if tuning.memory_init_cow else tuned_fuel >= fuel, program
+
+
+def test_the_ablation_measures_every_configuration(built) -> None:
+    """``python -m engine.runtimes.wasmtime_ablation`` (the closing note's table) runs every
+    configuration's requests, each one ok (a failed request stops it)."""
+    walls = measure(rounds=2, batch=3)
+    assert set(walls) == set(CONFIGURATIONS)
+    assert all(len(w) == 6 and all(ns > 0 for ns in w) for w in walls.values())

@@ -92,15 +92,12 @@ def cold_hosts(model: RunModel) -> dict[str, str]:
     return {c.runtime: c.host for c in model.cells.values() if c.host}
 
 
-def compute_rows(model: RunModel) -> list[tuple[str, dict[str, Optional[float]]]]:
-    """Like the study's Table 1: per compute benchmark x mode, each runtime's median."""
-    rows = []
-    for (bench, mode), cells in _groups(model).items():
-        if bench in COMPUTE_BENCHMARKS:
-            size = cells[0].size
-            rows.append((f"{bench} {size} ({mode})",
-                         {c.runtime: summarize(c.wall_ns)["median"] for c in cells}))
-    return rows
+def compute_rows(model: RunModel) -> list[tuple[str, dict[str, CompareRow]]]:
+    """Like the study's Table 1: per compute benchmark x mode, each runtime's compare row (its
+    median and its ratios, from ``compare_rows``)."""
+    return [(f"{group[0].cell.benchmark} {group[0].cell.size} ({group[0].cell.mode})",
+             {row.cell.runtime: row for row in group})
+            for group in compare_rows(model) if group[0].cell.benchmark in COMPUTE_BENCHMARKS]
 
 
 def builds(model: RunModel) -> list[str]:

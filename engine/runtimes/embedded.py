@@ -80,31 +80,14 @@ class GuestOutputs:
         os.close(self.stderr)
 
 
-def reset_peak_rss(pid: str = "self") -> None:
-    """Linux resets VmHWM when 5 is written to clear_refs, giving a per-iteration peak."""
-    with contextlib.suppress(OSError):
-        Path(f"/proc/{pid}/clear_refs").write_text("5")
-
-
-def peak_rss(pid: str = "self") -> Optional[int]:
-    """The process's VmHWM (peak resident set) in bytes, if Linux tells."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        return None
-    return None
-
-
 class PeakRss:
-    """The worker's own peak resident set per iteration: VmHWM, which Linux resets when 5 is
-    written to clear_refs. Both /proc files stay open, since opening them again every
-    iteration costs more than the warm instance being measured."""
+    """A process's peak resident set per iteration (the worker's own, or a host it runs):
+    VmHWM, which Linux resets when 5 is written to clear_refs. Both /proc files stay open,
+    since opening them again every iteration costs more than the warm instance being measured."""
 
-    def __init__(self) -> None:
-        self.clear_refs = _open_or_none("/proc/self/clear_refs", os.O_WRONLY)
-        self.status = _open_or_none("/proc/self/status", os.O_RDONLY)
+    def __init__(self, pid: str = "self") -> None:
+        self.clear_refs = _open_or_none(f"/proc/{pid}/clear_refs", os.O_WRONLY)
+        self.status = _open_or_none(f"/proc/{pid}/status", os.O_RDONLY)
 
     def reset(self) -> None:
         if self.clear_refs is not None:

@@ -21,7 +21,7 @@ from typing import Optional
 
 from ..protocol import HostReport, NodeSpec
 from .base import Availability, Invocation, Runtime
-from .embedded import peak_rss, reset_peak_rss
+from .embedded import PeakRss
 from .process import run_fresh_host, tail, watchdog
 
 HOST_SCRIPT = Path(__file__).with_name("node_host.mjs")
@@ -91,6 +91,7 @@ class NodeRuntime(Runtime):
                 [self.node, str(HOST_SCRIPT), "load" if self.job.mode == "load" else "serve",
                  self.spec], env={},
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True)
+        self.peak = PeakRss(str(self.server.pid))
         line = self._read_line(self.job.options.timeout_s)
         if line != "ready\n":
             self.close()
@@ -112,8 +113,7 @@ class NodeRuntime(Runtime):
         if self.server is None or self.server.poll() is not None:
             self._start_server()  # after a timeout, outside any sample's measurement
         assert self.server is not None and self.server.stdin is not None
-        pid = str(self.server.pid)
-        reset_peak_rss(pid)
+        self.peak.reset()
         t0 = time.perf_counter_ns()
         self.server.stdin.write("\n")
         self.server.stdin.flush()
@@ -126,7 +126,7 @@ class NodeRuntime(Runtime):
                 "timed out (node killed after the per-iteration timeout)" if timed_out
                 else f"node host died: {tail(self.host_log)}"))
         inv = _invocation(HostReport.from_json(line))
-        inv.wall_ns, inv.peak_rss_bytes = wall, peak_rss(pid)
+        inv.wall_ns, inv.peak_rss_bytes = wall, self.peak.read()
         return inv
 
     def close(self) -> None:
@@ -137,3 +137,4 @@ class NodeRuntime(Runtime):
                 if stream is not None:
                     stream.close()
             self.server = None
+            self.peak.close()

@@ -11,7 +11,6 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from engine.stats import ratio
 from engine.units import fmt_bytes, fmt_ns, fmt_ratio
 
 from .. import analysis
@@ -30,13 +29,16 @@ def compute_table(model: RunModel) -> Table:
     table.add_column("benchmark")
     for runtime in runtimes:
         table.add_column(runtime, justify="right")
-    for label, medians in analysis.compute_rows(model):
-        native = medians.get("native")
-        table.add_row(label, *(
-            f"{fmt_ns(medians.get(rt))} ({fmt_ratio(ratio(medians.get(rt), native))})"
-            if medians.get(rt) is not None and native else fmt_ns(medians.get(rt))
-            for rt in runtimes))
+    for label, rows in analysis.compute_rows(model):
+        table.add_row(label, *(_median_and_ratio(rows.get(rt)) for rt in runtimes))
     return table
+
+
+def _median_and_ratio(row: Optional[analysis.CompareRow]) -> str:
+    if row is None:
+        return "–"
+    median, vs = fmt_ns(row.summary["median"]), row.vs["native"]
+    return f"{median} ({fmt_ratio(vs)})" if vs is not None else median
 
 
 def footprint_table(model: RunModel) -> Table:

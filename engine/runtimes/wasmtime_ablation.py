@@ -1,0 +1,90 @@
+"""What each part of the warm wasmtime path is worth (the ablation behind its defaults).
+
+Every ``Tuning`` of ``WasmtimeHost`` serves the same warm nop requests through the runtime's own
+``invoke`` (the wall time a worker records), pinned to one core like the worker. The
+configurations take turns in batches, so noise on a shared machine hits them alike; each line
+gives the median over all its requests and the spread of the per-round medians.
+
+    python -m engine.runtimes.wasmtime_ablation [ROUNDS] [BATCH]    (default 10 rounds of 500)
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+from collections.abc import Sequence
+
+from .. import artifacts, datafiles
+from ..benchmarks import GUEST_DIR
+from ..options import RunOptions
+from ..toolchain import BuildFlags
+from .base import Job
+from .wasmtime import Tuning, WasmtimeHost, WasmtimeRuntime
+
+CONFIGURATIONS = {
+    "on-demand allocator, linker.instantiate, object API": Tuning(
+        instance_pre=False, pooling=False, lean_requests=False),
+    "+ InstancePre": Tuning(pooling=False, lean_requests=False),
+    "+ pooling allocator": Tuning(lean_requests=False),
+    "  (the same, copy-on-write memory init off)": Tuning(memory_init_cow=False,
+                                                          lean_requests=False),
+    "+ lean C-API requests (the default)": Tuning(),
+    "  (the default without the pooling allocator)": Tuning(pooling=False),
+}
+WARM_UP = 200
+
+
+def runtime_with(tuning: Tuning, job: Job) -> WasmtimeRuntime:
+    """A prepared warm wasmtime runtime whose host uses ``tuning``."""
+    runtime = WasmtimeRuntime(job)
+    runtime.host_class = type("TunedHost", (WasmtimeHost,), {"tuning": tuning})
+    runtime.prepare()
+    return runtime
+
+
+def measure(rounds: int, batch: int) -> dict[str, list[int]]:
+    """Wall times (ns) of every configuration's warm nop requests, taken in turns."""
+    wasm = artifacts.artifact_for("nop", "wasm", BuildFlags())
+    if not wasm.path.exists():
+        raise SystemExit("the nop module is not built yet: run `faasbench build` first")
+    host_dir = str(datafiles.ensure_input("nop", 0))
+    with tempfile.TemporaryDirectory(dir="/dev/shm" if os.access("/dev/shm", os.W_OK)
+                                     else None) as scratch:
+        runtimes = {}
+        for index, (label, tuning) in enumerate(CONFIGURATIONS.items()):
+            job = Job("nop", str(wasm.path), ["nop"], host_dir, GUEST_DIR, "warm", "ablation",
+                      RunOptions(), f"{scratch}/out{index}", f"{scratch}/err{index}")
+            runtimes[label] = runtime_with(tuning, job)
+            for _ in range(WARM_UP):
+                runtimes[label].invoke()
+        walls: dict[str, list[int]] = {label: [] for label in runtimes}
+        try:
+            for _ in range(rounds):
+                for label, runtime in runtimes.items():
+                    for _ in range(batch):
+                        inv = runtime.invoke()
+                        if inv.error is not None or inv.exit_code != 0:
+                            raise SystemExit(f"{label}: a request failed: {inv.error}")
+                        walls[label].append(inv.wall_ns)
+        finally:
+            for runtime in runtimes.values():
+                runtime.close()
+    return walls
+
+
+def main(argv: Sequence[str]) -> None:
+    rounds = int(argv[0]) if argv else 10
+    batch = int(argv[1]) if len(argv) > 1 else 500
+    cores = sorted(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cores[-1]})
+    for label, walls in measure(rounds, batch).items():
+        per_round = [statistics.median(walls[i * batch:(i + 1) * batch]) / 1e3
+                     for i in range(rounds)]
+        print(f"{label:50s} median {statistics.median(walls) / 1e3:7.1f} µs "
+              f"(rounds {min(per_round):.1f}..{max(per_round):.1f}, n={len(walls)})")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
