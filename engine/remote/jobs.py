@@ -1,0 +1,172 @@
+"""A run on a host, started so that it outlives the SSH session, and followed from here.
+
+The host's engine writes its own results file in its data dir; this side reads that file over
+SFTP as it grows and keeps a copy here. If the connection drops, the host's run goes on: the
+cell that was running is closed here as failed with the reason (its received samples kept), and
+``resume`` later fetches everything the host wrote.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+from ..events import (
+    CellFinished,
+    CellStarted,
+    Event,
+    RunError,
+    RunPlanned,
+    SampleRecorded,
+    from_dict,
+)
+from ..plan import Plan
+from ..stats import cell_summary
+from .follow import SftpSource, follow
+from .probe import HostInfo
+from .ssh import HostError, describe, run_argv
+
+if TYPE_CHECKING:
+    import asyncssh
+
+ALIVE_CHECK_SECONDS = 2.0
+_LAUNCH = (
+    "import subprocess, sys\n"
+    "log = open(sys.argv[1], 'ab')\n"
+    "child = subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL, stdout=log, stderr=log,\n"
+    "                         start_new_session=True)\n"
+    "print(child.pid)\n"
+)
+"""Starts the engine in its own session, so closing (or losing) the SSH session leaves it
+running; prints its pid."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """A run on a host: its pid there, its results file and its log (stdout and stderr)."""
+
+    host: str
+    pid: int
+    results: str
+    log: str
+
+    def record(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def job_of(rows: list[dict[str, Any]]) -> Optional[Job]:
+    """The host run a local copy came from (its run_planned line says), if any."""
+    for row in rows[:1]:
+        remote = row.get("environment", {}).get("remote") if row.get("event") == "run_planned" \
+            else None
+        if remote:
+            return Job(**remote)
+    return None
+
+
+async def launch(conn: asyncssh.SSHClientConnection, host: str, info: HostInfo,
+                 plan: Plan) -> Job:
+    """Upload the plan beside the results, start ``faasbench run --plan FILE --out FILE``."""
+    assert info.faasbench is not None
+    stem = f"{info.results_dir}/run-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    async with conn.start_sftp_client() as sftp:
+        await sftp.makedirs(info.results_dir, exist_ok=True)
+        async with sftp.open(f"{stem}.plan.json", "w") as fh:
+            await fh.write(plan.to_json())
+    result = await run_argv(conn, ["python3", "-c", _LAUNCH, f"{stem}.log", info.faasbench,
+                                   "run", "--plan", f"{stem}.plan.json", "--out",
+                                   f"{stem}.jsonl"])
+    if result.exit_status != 0:
+        raise HostError(f"{host}: cannot start the run: {str(result.stderr).strip()[-300:]}")
+    return Job(host, int(str(result.stdout).strip()), f"{stem}.jsonl", f"{stem}.log")
+
+
+class CellTracker:
+    """The cell in progress and its samples, to close it honestly if the stream breaks."""
+
+    def __init__(self) -> None:
+        self.current: Optional[CellStarted] = None
+        self.samples: list[SampleRecorded] = []
+        self.finished = False
+
+    def see(self, event: Event) -> None:
+        if isinstance(event, CellStarted):
+            self.current, self.samples = event, []
+        elif isinstance(event, SampleRecorded):
+            self.samples.append(event)
+        elif isinstance(event, CellFinished):
+            self.current = None
+        self.finished = self.finished or event.name == "run_finished"
+
+    def broken(self, reason: str) -> list[Event]:
+        """What to record when the stream ends early: the running cell failed with
+        ``reason`` (its samples so far summarised), and the reason as a RunError."""
+        closing: list[Event] = []
+        if self.current is not None:
+            c = self.current
+            closing.append(CellFinished(c.cell_id, c.runtime, c.benchmark, c.size, c.mode,
+                                        summary=cell_summary(self.samples), error=reason))
+            self.current = None
+        closing.append(RunError(reason))
+        return closing
+
+
+async def follow_job(conn: asyncssh.SSHClientConnection, job: Job,
+                     emit: Callable[[Event], None], stopping: Callable[[], bool],
+                     resume_hint: str) -> None:
+    """Hand on the job's events as its results file grows, until its RunFinished; if the
+    run there ends without one, or the connection drops, close the running cell as failed."""
+    import asyncssh
+
+    tracker = CellTracker()
+    signalled = False
+    checked = time.monotonic()
+    try:
+        async with conn.start_sftp_client() as sftp:
+            async for rows in follow(SftpSource(sftp, job.results, job.host)):
+                for row in rows:
+                    event = with_job(from_dict(row), job)
+                    tracker.see(event)
+                    emit(event)
+                if tracker.finished:
+                    return
+                if stopping() and not signalled:
+                    signalled = True
+                    await run_argv(conn, ["kill", "-INT", str(job.pid)])
+                if not rows and time.monotonic() - checked > ALIVE_CHECK_SECONDS:
+                    checked = time.monotonic()
+                    if not await _alive(conn, job):
+                        tail = await _log_tail(sftp, job.log)
+                        for event in tracker.broken(f"{job.host}: the run there ended "
+                                                    f"without finishing: {tail}"):
+                            emit(event)
+                        return
+    except (OSError, asyncssh.Error) as exc:
+        for event in tracker.broken(f"{job.host}: connection lost ({describe(exc)}); the run "
+                                    f"there goes on: {resume_hint}"):
+            emit(event)
+
+
+def with_job(event: Event, job: Job) -> Event:
+    """The host's run_planned with where the run lives there (for resume and watch)."""
+    if isinstance(event, RunPlanned):
+        return dataclasses.replace(event, environment={**event.environment,
+                                                       "remote": job.record()})
+    return event
+
+
+async def _alive(conn: asyncssh.SSHClientConnection, job: Job) -> bool:
+    return (await run_argv(conn, ["kill", "-0", str(job.pid)])).exit_status == 0
+
+
+async def _log_tail(sftp: asyncssh.SFTPClient, path: str) -> str:
+    try:
+        async with sftp.open(path, "rb") as fh:
+            text = (await fh.read()).decode(errors="replace")
+    except OSError:
+        return "(no log)"
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return " / ".join(lines[-3:])[-400:] or "(empty log)"

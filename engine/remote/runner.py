@@ -1,0 +1,203 @@
+"""One plan on several hosts at once, or the rest of an interrupted host run fetched.
+
+Each host runs in its own coroutine on one asyncio loop in a background thread, so a slow or
+failing host never holds up the others; ``events()`` hands on ``(host, event)`` pairs in
+arrival order. ``local`` runs as a child ``faasbench run --plan - --json`` (what the dashboard
+does); a remote host runs as a ``jobs.Job`` followed over SFTP. One results file per host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import re
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Optional
+
+from .. import paths
+from ..events import Event, RunError, from_dict
+from ..plan import Plan
+from ..results import ResultsWriter, read_results
+from .follow import parse_lines
+from .hosts import Host, parse_host
+from .jobs import CellTracker, Job, follow_job, job_of, launch
+from .probe import probe, usable_problem
+from .ssh import HostError, connect
+
+if TYPE_CHECKING:
+    import asyncssh
+
+Emit = Callable[[Event], None]
+STDERR_TAIL = 400
+
+
+@dataclass(frozen=True)
+class RemoteOptions:
+    bootstrap: bool = False
+    """Install this faasbench on a host that lacks it (or has an older one)."""
+    accept_new_host_key: bool = False
+    """Record an unknown host key in known_hosts (a changed one is still refused)."""
+    remote_faasbench: Optional[str] = None
+    """The faasbench to run on the hosts; default: the bootstrap venv's, then PATH's."""
+
+
+def results_path(out_dir: Path, stamp: str, host: str) -> Path:
+    return out_dir / f"run-{stamp}-{re.sub(r'[^A-Za-z0-9._-]+', '_', host)}.jsonl"
+
+
+class Fanout:
+    """Runs one coroutine per host on a loop in a thread; ``events()`` yields what they emit."""
+
+    def __init__(self) -> None:
+        self.paths: dict[str, Path] = {}
+        """Where each host's results are kept here."""
+        self._jobs: list[tuple[str, Callable[[Emit], Awaitable[None]]]] = []
+        self._queue: queue.Queue[Optional[tuple[str, Event]]] = queue.Queue()
+        self._stop = threading.Event()
+
+    def add(self, host: str, path: Path, job: Callable[[Emit], Awaitable[None]]) -> None:
+        self.paths[host] = path
+        self._jobs.append((host, job))
+
+    def cancel(self) -> None:
+        """Ask every host to stop; each keeps what it measured and ends its file properly."""
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def events(self) -> Iterator[tuple[str, Event]]:
+        thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
+        thread.start()
+        while (item := self._queue.get()) is not None:
+            yield item
+        thread.join()
+
+    async def _main(self) -> None:
+        async def one(host: str, job: Callable[[Emit], Awaitable[None]]) -> None:
+            def emit(event: Event) -> None:
+                self._queue.put((host, event))
+
+            try:
+                await job(emit)
+            except HostError as exc:
+                emit(RunError(str(exc)))
+            except Exception as exc:  # one host's surprise must not stop the others
+                emit(RunError(f"{host}: {type(exc).__name__}: {exc}"))
+
+        try:
+            await asyncio.gather(*(one(host, job) for host, job in self._jobs))
+        finally:
+            self._queue.put(None)
+
+
+def run_on_hosts(hosts: list[Host], plan: Plan, options: RemoteOptions,
+                 out_dir: Optional[Path] = None) -> Fanout:
+    """A Fanout running ``plan`` on every host; iterate its ``events()`` to run it."""
+    fanout = Fanout()
+    stamp = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    out_dir = out_dir or paths.data_dir() / "results"
+    for host in hosts:
+        path = results_path(out_dir, stamp, host.name)
+        if host.is_local:
+            fanout.add(host.name, path, lambda emit, p=path: _run_local(plan, p, emit, fanout))
+        else:
+            fanout.add(host.name, path,
+                       lambda emit, h=host, p=path: _run_remote(h, plan, p, options, emit,
+                                                                fanout))
+    return fanout
+
+
+def resume(path: Path, options: RemoteOptions) -> Fanout:
+    """Fetch what a host run wrote since its connection dropped (and follow it to its end);
+    the local copy is rewritten from the host's file, which holds everything."""
+    job = job_of(read_results(path))
+    if job is None:
+        raise HostError(f"{path} is not the results of a run on a remote host (its first line "
+                        f"names no host run); nothing to resume")
+    fanout = Fanout()
+    fanout.add(job.host, path, lambda emit: _fetch(parse_host(job.host), job, path, options,
+                                                   emit, fanout))
+    return fanout
+
+
+async def _run_local(plan: Plan, path: Path, emit: Emit, fanout: Fanout) -> None:
+    """This machine, through a child engine (the child writes the results file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "engine", "run", "--plan", "-", "--json", "--out", str(path),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, start_new_session=True)
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    proc.stdin.write(plan.to_json().encode())
+    proc.stdin.close()
+    tracker = CellTracker()
+    stderr = asyncio.ensure_future(proc.stderr.read())
+    signalled = False
+    while True:
+        try:
+            line = await asyncio.wait_for(proc.stdout.readline(), 0.5)
+        except asyncio.TimeoutError:
+            line = None
+        if fanout.stopping and not signalled:
+            signalled = True
+            proc.send_signal(2)  # SIGINT: the engine's clean cancel
+        if line == b"":
+            break
+        for row in parse_lines(line or b""):
+            event = from_dict(row)
+            tracker.see(event)
+            emit(event)
+    code = await proc.wait()
+    if not tracker.finished:
+        tail = (await stderr).decode(errors="replace").strip()[-STDERR_TAIL:]
+        for event in tracker.broken(f"local: the engine ended with exit code {code}: {tail}"):
+            emit(event)
+
+
+async def _run_remote(host: Host, plan: Plan, path: Path, options: RemoteOptions, emit: Emit,
+                      fanout: Fanout) -> None:
+    conn = await connect(host, options.accept_new_host_key)
+    async with conn:
+        info = await probe(conn, host.name, options.remote_faasbench)
+        problem = usable_problem(info, host.name)
+        if problem and not options.bootstrap:
+            raise HostError(problem)
+        if problem:
+            from .bootstrap import bootstrap, local_wheel
+
+            wheel = await asyncio.to_thread(local_wheel, paths.cache_dir() / "wheels")
+            info = await bootstrap(conn, info, host.name, wheel)
+        job = await launch(conn, host.name, info, plan)
+        await _keep(conn, job, path, emit, fanout)
+
+
+async def _fetch(host: Host, job: Job, path: Path, options: RemoteOptions, emit: Emit,
+                 fanout: Fanout) -> None:
+    conn = await connect(host, options.accept_new_host_key)
+    async with conn:
+        await _keep(conn, job, path, emit, fanout)
+
+
+async def _keep(conn: asyncssh.SSHClientConnection, job: Job, path: Path, emit: Emit,
+                fanout: Fanout) -> None:
+    """Follow the job from the start of its file, writing its events to ``path`` anew."""
+    path.unlink(missing_ok=True)
+    writer = ResultsWriter(path)
+
+    def keep(event: Event) -> None:
+        writer.write(event)
+        emit(event)
+
+    try:
+        await follow_job(conn, job, keep, lambda: fanout.stopping,
+                         f"`faasbench run --resume {path}` fetches what it writes")
+    finally:
+        writer.close()
