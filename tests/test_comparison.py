@@ -9,10 +9,10 @@ import statistics
 import pytest
 from tui_support import RECORDED
 
+from engine import analysis
 from engine.comparison import Figure, baseline_median, ratios
 from engine.results import read_results
-from tui import analysis
-from tui.model import RunModel
+from engine.run_model import RunModel
 
 pytestmark = pytest.mark.fast
 

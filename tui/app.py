@@ -18,11 +18,11 @@ from textual.binding import Binding, BindingType
 from engine import paths
 from engine.plan import Plan, PlanError
 from engine.results import default_path, read_results
+from engine.run_model import RunModel
 
 from .engine_link import EngineLink
 from .estimate import load_history
 from .messages import EngineEvents, EngineExited, ModelChanged, RerunRequested, RunRequested
-from .model import RunModel
 from .screens.compare import CompareScreen
 from .screens.help import HelpScreen
 from .screens.live import LiveScreen

@@ -11,11 +11,11 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
+from engine import analysis
+from engine.run_model import RunModel
 from engine.units import fmt_bytes, fmt_ns, fmt_ratio
 
-from .. import analysis
 from ..messages import ModelChanged
-from ..model import RunModel
 from ..widgets.chart import LogBars
 from ..widgets.compare_table import CompareTable
 from .tune import tune_cell

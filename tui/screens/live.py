@@ -11,8 +11,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, RichLog
 
+from engine.run_model import RunModel
+
 from ..messages import ModelChanged
-from ..model import RunModel
 from ..widgets.cell_row import CellRow
 from ..widgets.text_line import TextLine
 from .tune import tune_cell

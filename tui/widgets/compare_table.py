@@ -5,9 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
+from engine.analysis import CompareRow
 from engine.units import fmt_ns, fmt_ratio
-
-from ..analysis import CompareRow
 
 COLUMNS = ("benchmark", "mode", "runtime", "median", "× docker", "× native", "n", "mean ± sd")
 """Ratios before the spread: at 80 columns they are what must stay on screen."""

@@ -1,4 +1,5 @@
-"""What the dashboard knows about a run: cells and their samples, rebuilt from engine events.
+"""What a run is, folded from its events: cells and their samples, for the dashboard and the
+reports alike.
 
 Plain Python, no Textual: the same ``apply`` serves live streams and results files, so the
 screens and the results file can never disagree. Cells appear when a ``RunPlanned`` announces
@@ -12,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from engine.events import (
+from .events import (
     ArtifactBuilt,
     CellEvent,
     CellFinished,
@@ -25,9 +26,9 @@ from engine.events import (
     Tally,
     from_dict,
 )
-from engine.plan import Cell, Plan, PlanError, Settings
-from engine.stats import percentile
-from engine.units import fmt_ns
+from .plan import Cell, Plan, PlanError, Settings
+from .stats import percentile
+from .units import fmt_ns
 
 MAX_FAILURE_NOTES = 5
 """Failed samples logged per batch; a failing nop run must not flood the log pane."""

@@ -1,4 +1,4 @@
-"""The compare view's numbers: pure functions over the model, nothing re-runs.
+"""The compare view's and the reports' numbers: pure functions over the model, nothing re-runs.
 
 Ratios follow ``engine.comparison`` (the same rule as the CLI tables): within one benchmark
 and mode, against docker's and native's medians, a baseline without that mode represented by
@@ -11,11 +11,10 @@ import statistics
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from engine.comparison import Figure, ratios
-from engine.options import MODES
-from engine.stats import summarize
-
-from .model import CellState, RunModel
+from .comparison import Figure, ratios
+from .options import MODES
+from .run_model import CellState, RunModel
+from .stats import summarize
 
 COLD_START_BENCHMARKS = ("nop", "cat-sync")
 COMPUTE_BENCHMARKS = ("nbody", "fannkuch-redux", "mandelbrot", "binary-trees")
