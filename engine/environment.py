@@ -9,8 +9,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 
 def cpu_model() -> str:
     try:
@@ -41,6 +39,8 @@ def faasbench_version() -> str:
 
 def describe(runtime_versions: dict[str, str], toolchain: dict[str, Any]) -> dict[str, Any]:
     """Host, CPU, OS, Python, runtime and toolchain versions."""
+    import psutil  # lazy: ``faasbench --version`` reads this module too
+
     return {
         "host": socket.gethostname(),
         "cpu_model": cpu_model(),

@@ -82,11 +82,15 @@ def parser() -> argparse.ArgumentParser:
         prog="faasbench",
         description="Measure WebAssembly runtimes against native processes (and Docker) on "
                     "the FaaS study's benchmarks, with verified outputs.")
+    top.add_argument("--version", action="version", version=f"faasbench {_version()}")
     sub = top.add_subparsers(dest="command")
 
     sub.add_parser("tui", help="open the dashboard (also what plain `faasbench` does)")
     doctor = sub.add_parser("doctor", help="what can run here, with reasons and fixes")
     doctor.add_argument("--json", action="store_true", help="machine-readable output")
+    doctor.add_argument("--host", metavar="USER@HOST[:PORT]",
+                        help="check a remote host over SSH instead of this machine")
+    _add_ssh_options(doctor)
 
     build = sub.add_parser("build", help="compile every benchmark to wasm and native")
     _add_build_options(build)
@@ -119,6 +123,27 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="results file (JSONL); default: a new file in the data dir")
     run.add_argument("--json", action="store_true", help="stream events as JSON lines to stdout")
     _add_build_options(run)
+    run.add_argument("--host", action="append", metavar="USER@HOST[:PORT]",
+                     help="run on this host over SSH ('local' is this machine); repeatable: "
+                          "the hosts run at once, one results file each (--out: their folder)")
+    run.add_argument("--bootstrap", action="store_true",
+                     help="install this faasbench on a host that lacks it or has an older one")
+    run.add_argument("--resume", metavar="RESULTS",
+                     help="fetch what a host run wrote after its connection dropped, and "
+                          "follow it to its end")
+    _add_ssh_options(run)
+
+    watch = sub.add_parser("watch", help="follow a run in progress in the dashboard")
+    watch.add_argument("target", metavar="RESULTS | USER@HOST:RESULTS | USER@HOST",
+                       help="a results file here or on a host (a bare host: its latest run)")
+    watch.add_argument("--plain", action="store_true",
+                       help="print the events as lines instead of opening the dashboard")
+    _add_ssh_options(watch)
+
+    serve = sub.add_parser("serve", help="serve the dashboard to a web browser (textual-serve)")
+    serve.add_argument("--bind", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
 
     clean = sub.add_parser("clean", help="remove leftover faasbench containers (and images)")
     clean.add_argument("--images", action="store_true", help="also remove faasbench images")
@@ -128,6 +153,21 @@ def parser() -> argparse.ArgumentParser:
     base.add_argument("--mirror", help="Debian mirror (default deb.debian.org)")
     base.add_argument("--rebuild", action="store_true", help="rebuild even if cached")
     return top
+
+
+def _version() -> str:
+    from ..environment import faasbench_version
+
+    return faasbench_version()
+
+
+def _add_ssh_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--accept-new-host-key", action="store_true",
+                        help="record an unknown host key in known_hosts (a changed key is "
+                             "always refused)")
+    parser.add_argument("--remote-faasbench", metavar="PATH",
+                        help="faasbench on the host (default: the --bootstrap venv in its data "
+                             "dir, then faasbench on PATH)")
 
 
 def build_flags(args: argparse.Namespace) -> BuildFlags:
@@ -144,6 +184,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
         return dashboard()
     try:
+        if args.command == "doctor" and args.host:
+            from .hosts_view import doctor_host_command
+
+            return doctor_host_command(args)
         if args.command == "doctor":
             from .doctor_view import show_doctor
 
@@ -156,6 +200,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             from .overhead_view import show_overhead
 
             return show_overhead(args.runs)
+        if args.command == "run" and (args.host or args.resume):
+            from .hosts_view import hosts_command
+
+            return hosts_command(args)
+        if args.command in ("watch", "serve"):
+            from .watch_view import serve_command, watch_command
+
+            return (watch_command if args.command == "watch" else serve_command)(args)
         if args.command == "run":
             from .run_view import run_command
 

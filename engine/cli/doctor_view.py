@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -15,7 +16,13 @@ def show_doctor(as_json: bool) -> int:
     if as_json:
         print(json.dumps(report, indent=2))
         return 0
-    table = Table(title="faasbench doctor")
+    render_doctor(report, Console(), "faasbench doctor")
+    return 0
+
+
+def render_doctor(report: dict[str, Any], console: Console, title: str) -> None:
+    """The runtime table and the toolchain line of a doctor report (here or a host's)."""
+    table = Table(title=title)
     for column in ("runtime", "kind", "available", "version", "simd128", "reason / fix"):
         table.add_column(column)
     for row in report["runtimes"]:
@@ -26,9 +33,7 @@ def show_doctor(as_json: bool) -> int:
             "[red]no[/]" if row.get("simd_problem") else "[green]yes[/]"
         table.add_row(row["name"], row.get("kind", "?"),
                       "[green]yes[/]" if row["ok"] else "[red]no[/]", row["version"], simd, note)
-    console = Console()
     console.print(table)
     tc = report["toolchain"]
     console.print(f"toolchain: zig {tc['version']} ({tc['zig']}), native target "
                   f"{tc['native_target']}" if tc["ok"] else f"toolchain: [red]{tc['reason']}[/]")
-    return 0

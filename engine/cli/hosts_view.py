@@ -1,0 +1,185 @@
+"""``faasbench run --host ...`` (several hosts at once, or ``--resume``) and ``doctor --host``.
+
+Each host's progress is its own bar; at the end, each host's tables and the hosts side by side.
+The first Ctrl-C asks every host to stop (each keeps what it measured); a second aborts here
+(the hosts' runs go on; ``--resume`` fetches them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ..events import (
+    CellFinished,
+    CellStarted,
+    Event,
+    RunError,
+    RunFinished,
+    SampleRecorded,
+    from_dict,
+)
+from ..options import PlanError
+from ..remote.hosts import parse_host, parse_hosts
+from ..remote.runner import Fanout, RemoteOptions, resume, run_on_hosts
+from ..remote.ssh import HostError
+from ..remote.tagging import tagged_json
+from ..results import read_results
+from ..units import fmt_ns
+from . import EXIT_BAD_INPUT, PLAN_SHAPING
+from .host_table import host_table
+from .run_view import EXIT_CANCELLED, plan_from_args, summary_tables
+
+
+def _options(args: argparse.Namespace) -> RemoteOptions:
+    return RemoteOptions(getattr(args, "bootstrap", False), args.accept_new_host_key,
+                         args.remote_faasbench)
+
+
+def hosts_command(args: argparse.Namespace) -> int:
+    if args.resume:
+        given = [flag for name, flag in {**PLAN_SHAPING, "plan": "--plan", "host": "--host"}
+                 .items() if getattr(args, name) is not None]
+        if given:
+            raise PlanError(f"--resume continues a recorded run; drop {', '.join(given)}")
+        try:
+            fanout = resume(Path(args.resume), _options(args))
+        except (OSError, HostError) as exc:
+            raise PlanError(str(exc)) from None
+    else:
+        hosts = parse_hosts(args.host)
+        plan = plan_from_args(args)
+        fanout = run_on_hosts(hosts, plan, _options(args), Path(args.out) if args.out else None)
+    console = Console(stderr=True)
+
+    def interrupt(signum: int, frame: Any) -> None:
+        console.print("[yellow]cancelling on every host: keeping what was measured "
+                      "(Ctrl-C again to stop following)[/]")
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        fanout.cancel()
+
+    signal.signal(signal.SIGINT, interrupt)
+    outcome = _follow(fanout, console, args.json)
+    for host, path in fanout.paths.items():
+        console.print(f"results ({host}): {path}" if path.exists() else
+                      f"results ({host}): none (it did not start)")
+    if not args.json:
+        _summaries(fanout, console)
+    if fanout.stopping:
+        return EXIT_CANCELLED
+    return 0 if outcome["ok"] else 1
+
+
+def _follow(fanout: Fanout, console: Console, as_json: bool) -> dict[str, bool]:
+    """Hand every event on (JSON lines tagged with their host, or progress); whether all
+    went well."""
+    outcome = {"ok": True}
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, disable=as_json) as progress:
+        tasks = {host: progress.add_task(f"{host}: connecting", total=None)
+                 for host in fanout.paths}
+        for host, event in fanout.events():
+            if as_json:
+                print(tagged_json(host, event), flush=True)
+            outcome["ok"] &= _show(host, event, progress, tasks[host], console)
+    return outcome
+
+
+def _show(host: str, event: Event, progress: Progress, task: Any, console: Console) -> bool:
+    """One event on the console; False when it reports a failure."""
+    if event.name == "run_planned":
+        cells = event.plan["cells"]  # type: ignore[attr-defined]
+        progress.update(task, total=sum(c["iterations"] + c["warmup"] for c in cells),
+                        description=f"{host}: building")
+    elif isinstance(event, CellStarted):
+        progress.update(task, description=f"{host}: {event.cell_id}")
+    elif isinstance(event, SampleRecorded):
+        progress.advance(task)
+        if not event.ok:
+            console.print(f"[red]{host} {event.cell_id} #{event.iteration} failed:[/] "
+                          f"{event.error}")
+            return False
+    elif isinstance(event, CellFinished) and not event.same_as:
+        s = event.summary
+        console.print(f"{host} {event.cell_id}: median {fmt_ns(s.get('median'))}, "
+                      f"{s.get('ok', 0)} ok, {s.get('failed', 0)} failed"
+                      + (f" [red]failed: {event.error}[/]" if event.error else ""))
+        return not event.error
+    elif isinstance(event, RunError):
+        console.print(f"[yellow]{event.message}[/]")
+        return False
+    elif isinstance(event, RunFinished):
+        progress.update(task, description=f"{host}: "
+                                          + ("cancelled" if event.cancelled else "done"))
+    return True
+
+
+def _summaries(fanout: Fanout, console: Console) -> None:
+    """Each host's tables from its results file, then the hosts side by side."""
+    from ..host_comparison import host_rows
+
+    out = Console()
+    results = {h: read_results(p) for h, p in fanout.paths.items() if p.exists()}
+    for host, rows in results.items():
+        finished = [from_dict(r) for r in rows if r.get("event") == "cell_finished"]
+        cold = {r["cell_id"]: r["host"] for r in rows
+                if r.get("event") == "cell_started" and r.get("host")}
+        for table in summary_tables(finished, cold, f"on {host}"):
+            out.print(table)
+    rows = host_rows(results)
+    if rows:
+        out.print(host_table(rows, list(results)))
+    elif len(results) > 1:
+        console.print("no cell was measured on two hosts, so there is nothing side by side")
+
+
+def doctor_host_command(args: argparse.Namespace) -> int:
+    """Reachable? faasbench there and its version, Python, and the host's own doctor."""
+    host = parse_host(args.host)
+    if host.is_local:
+        raise PlanError("--host local is this machine: run `faasbench doctor`")
+    try:
+        report = asyncio.run(_doctor(host, _options(args)))
+    except HostError as exc:
+        print(f"faasbench: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0 if report.get("runtimes") else 1
+    console = Console()
+    console.print(f"{host.name}: reachable; Python {report['python']}; "
+                  + (f"faasbench {report['version']} ({report['faasbench']})"
+                     if report["faasbench"] else f"[red]{report['problem']}[/]"))
+    if report.get("runtimes") is None:
+        return 1
+    from .doctor_view import render_doctor
+
+    render_doctor(report, console, f"faasbench doctor on {host.name}")
+    return 0
+
+
+async def _doctor(host: Any, options: RemoteOptions) -> dict[str, Any]:
+    from ..remote.probe import probe, usable_problem
+    from ..remote.ssh import connect, run_argv
+
+    conn = await connect(host, options.accept_new_host_key)
+    async with conn:
+        info = await probe(conn, host.name, options.remote_faasbench)
+        report: dict[str, Any] = {"host": host.name, "python": info.python,
+                                  "faasbench": info.faasbench, "version": info.version,
+                                  "problem": usable_problem(info, host.name)}
+        if info.faasbench is not None:
+            result = await run_argv(conn, [info.faasbench, "doctor", "--json"], timeout=300)
+            if result.exit_status == 0:
+                report.update(json.loads(str(result.stdout)))
+            else:
+                report["problem"] = f"doctor failed there: {str(result.stderr).strip()[-300:]}"
+        return report
