@@ -26,8 +26,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Optional
 
 from .. import analysis
+from ..comparison import cached_ratio
 from ..run_model import CellState, RunModel
-from ..stats import RatioEstimate, ratio_estimate
+from ..stats import RatioEstimate
 from ..units import fmt_bytes, fmt_ns, fmt_ratio
 
 HOLDS, FAILS, UNCLEAR, NOT_MEASURED = "holds", "does not hold", "no clear verdict", "not measured"
@@ -96,7 +97,7 @@ def _ratio_verdict(model: RunModel, claim_id: str, claim: str, benchmark: str, m
     docker, wasm, why = _docker_and_fastest_wasm(model, benchmark, mode)
     if docker is None or wasm is None:
         return Verdict(claim_id, claim, NOT_MEASURED, mode=mode, why=why)
-    estimate = ratio_estimate(docker.wall_ns, wasm.wall_ns)
+    estimate = cached_ratio(tuple(docker.wall_ns), tuple(wasm.wall_ns))
     assert estimate is not None  # both cells have samples
     verdict = _judge(estimate, lambda r: low <= r <= high, low, high)
     return Verdict(
