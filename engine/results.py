@@ -9,10 +9,13 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import IO, Any, Optional
+from typing import IO, TYPE_CHECKING, Any, Optional
 
 from . import paths
 from .events import Event
+
+if TYPE_CHECKING:
+    from .run_model import RunModel
 
 
 def default_path(run_id: str) -> Path:
@@ -53,3 +56,23 @@ def read_results(path: Path) -> list[dict[str, Any]]:
             except ValueError:
                 continue
     return rows
+
+
+class ResultsError(ValueError):
+    """A results file that cannot be read at all (missing, unreadable, not a run)."""
+
+
+def load_model(path: Path) -> tuple[RunModel, list[str]]:
+    """A results file folded into a ``RunModel``, with warnings about what did not fold."""
+    from .run_model import RunModel
+
+    try:
+        rows = read_results(path)
+    except OSError as exc:
+        raise ResultsError(f"cannot read results {path}: {exc.strerror}; "
+                           f"`faasbench history` lists the recorded runs") from None
+    notes: list[str] = []
+    model = RunModel.from_rows(rows, notes)
+    if not model.cells:
+        raise ResultsError(f"{path} holds no faasbench run")
+    return model, [n for n in notes if n.startswith("[yellow]cannot")]

@@ -13,6 +13,7 @@ from typing import Any, Callable, NoReturn, Optional
 
 from .. import benchmarks, runtimes
 from ..options import DEFAULT_MODES, DEFAULT_RUNTIMES, FLAGS, MODES, PlanError, RunOptions
+from ..results import ResultsError
 from ..toolchain import LIBCS, OPT_LEVELS, PROFILES, BuildFlags
 
 EXIT_BAD_INPUT = 2
@@ -122,6 +123,9 @@ def parser() -> argparse.ArgumentParser:
     _add_run_options(run)
     run.add_argument("--out", help="results file (JSONL); default: a new file in the data dir")
     run.add_argument("--json", action="store_true", help="stream events as JSON lines to stdout")
+    run.add_argument("--yes", action="store_true",
+                     help="start a long preset (paper) without asking; without a terminal "
+                          "nobody is asked")
     _add_build_options(run)
     run.add_argument("--host", action="append", metavar="USER@HOST[:PORT]",
                      help="run on this host over SSH ('local' is this machine); repeatable: "
@@ -144,6 +148,15 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--bind", default="127.0.0.1",
                        help="address to listen on (default 127.0.0.1: this machine only)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+
+    report = sub.add_parser("report", help="a recorded run as tables, its claims, or exports")
+    report.add_argument("run", metavar="RUN", help="a results file (JSONL)")
+    report.add_argument("--format", choices=("text", "md", "csv", "json"), default="text",
+                        help="text (default), md (Markdown), csv (one row per sample), json")
+    report.add_argument("--claims", action="store_true",
+                        help="the study's claims, each with this run's figure and a verdict")
+    report.add_argument("--export-hyperfine", metavar="FILE",
+                        help="also write the run in hyperfine's JSON export layout")
 
     clean = sub.add_parser("clean", help="remove leftover faasbench containers (and images)")
     clean.add_argument("--images", action="store_true", help="also remove faasbench images")
@@ -168,6 +181,13 @@ def _add_ssh_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--remote-faasbench", metavar="PATH",
                         help="faasbench on the host (default: the --bootstrap venv in its data "
                              "dir, then faasbench on PATH)")
+
+
+def terminal_width() -> int:
+    """Tables wrap at the terminal's width, and at 140 columns into files and pipes."""
+    import shutil
+
+    return max(100, shutil.get_terminal_size((140, 24)).columns)
 
 
 def build_flags(args: argparse.Namespace) -> BuildFlags:
@@ -212,11 +232,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             from .run_view import run_command
 
             return run_command(args)
+        if args.command == "report":
+            from .report_view import report_command
+
+            return report_command(args)
         if args.command in ("clean", "docker-base"):
             from .docker_view import clean_command, docker_base_command
 
             return (clean_command if args.command == "clean" else docker_base_command)(args)
-    except PlanError as exc:
+    except (PlanError, ResultsError) as exc:
         print(f"faasbench: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     parser().print_help()

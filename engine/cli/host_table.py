@@ -6,22 +6,15 @@ from typing import Any
 
 from rich.table import Table
 
-from ..units import fmt_ns
-
-
-def fmt_estimate(estimate: Any) -> str:
-    """``1.23× [1.10–1.35]``; an interval containing 1 is marked as no clear difference."""
-    if estimate is None:
-        return "–"
-    text = f"{estimate.ratio:.2f}× [{estimate.low:.2f}–{estimate.high:.2f}]"
-    return text if estimate.clear else f"{text} ≈"
+from ..units import UNCLEAR, fmt_estimate, fmt_ns
 
 
 def host_table(rows: list[dict[str, Any]], hosts: list[str]) -> Table:
     """Per benchmark/size/runtime/mode: each host's median, then each other host over the
-    first with the 95% interval (≈: the interval contains 1, no clear difference)."""
+    first with the 95% interval (≈: it contains 1, no clear difference)."""
     first, others = hosts[0], hosts[1:]
-    table = Table(title=f"hosts side by side (ratio: host ÷ {first}, 95% bootstrap interval)")
+    table = Table(title=f"hosts side by side (ratio: host ÷ {first}, 95% bootstrap interval)",
+                  caption=f"{UNCLEAR}: the interval contains 1, no clear difference")
     for column in ("benchmark", "size", "runtime", "mode"):
         table.add_column(column)
     for host in hosts:
