@@ -25,7 +25,6 @@ from ..events import (
     RunError,
     RunFinished,
     SampleRecorded,
-    from_dict,
 )
 from ..options import PlanError
 from ..remote.hosts import parse_host, parse_hosts
@@ -34,9 +33,8 @@ from ..remote.ssh import HostError
 from ..remote.tagging import tagged_json
 from ..results import read_results
 from ..units import fmt_ns
-from . import EXIT_BAD_INPUT, PLAN_SHAPING
-from .host_table import host_table
-from .run_view import EXIT_CANCELLED, plan_from_args, summary_tables
+from . import EXIT_BAD_INPUT, PLAN_SHAPING, terminal_width
+from .run_view import EXIT_CANCELLED, plan_from_args
 
 
 def _options(args: argparse.Namespace) -> RemoteOptions:
@@ -124,20 +122,21 @@ def _show(host: str, event: Event, progress: Progress, task: Any, console: Conso
 
 def _summaries(fanout: Fanout, console: Console) -> None:
     """Each host's tables from its results file, then the hosts side by side."""
-    from ..host_comparison import host_rows
+    from ..host_comparison import rows_from_models
+    from ..report import render, tables
+    from ..report.hosts import host_table
+    from ..run_model import RunModel
 
-    out = Console()
-    results = {h: read_results(p) for h, p in fanout.paths.items() if p.exists()}
-    for host, rows in results.items():
-        finished = [from_dict(r) for r in rows if r.get("event") == "cell_finished"]
-        cold = {r["cell_id"]: r["host"] for r in rows
-                if r.get("event") == "cell_started" and r.get("host")}
-        for table in summary_tables(finished, cold, f"on {host}"):
-            out.print(table)
-    rows = host_rows(results)
+    models = {h: RunModel.from_rows(read_results(p), []) for h, p in fanout.paths.items()
+              if p.exists()}
+    width = terminal_width()
+    for host, model in models.items():
+        sys.stdout.write(f"\n== {host} ==\n")
+        sys.stdout.write(render.as_text(tables.side_by_side(model), width=width))
+    rows = rows_from_models(models)
     if rows:
-        out.print(host_table(rows, list(results)))
-    elif len(results) > 1:
+        sys.stdout.write(render.as_text([host_table(rows, list(models))], width=width))
+    elif len(models) > 1:
         console.print("no cell was measured on two hosts, so there is nothing side by side")
 
 
