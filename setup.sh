@@ -43,7 +43,7 @@ case "${1:-}" in
         exec .venv/bin/faasbench tui
         ;;
     test)
-        apt_install tmux hyperfine nodejs debootstrap
+        apt_install tmux hyperfine nodejs debootstrap openssh-server chromium
         docker_host=$(.ci/dockerd.sh start)
         trap '.ci/dockerd.sh stop >/dev/null 2>&1 || true' EXIT
         export DOCKER_HOST=$docker_host

@@ -1,0 +1,244 @@
+"""Remote hosts through a real OpenSSH server (tests/ssh_support.py): a run on this machine and
+over SSH at once, doctor, bootstrap, host keys, a dropped connection and its resume, watch.
+
+The "remote" is this machine reached through sshd as root, with its own faasbench data dir, so
+everything crosses a real SSH connection (auth, known_hosts, SFTP, remote processes).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ssh_support import ALIAS, Sshd, free_port, keygen, start_sshd
+
+from engine import paths
+from engine.results import read_results
+
+VENV_FAASBENCH = str(Path(sys.executable).parent / "faasbench")
+"""The remote side runs this checkout's faasbench unless a test bootstraps one."""
+QUICK = ["--runtimes", "native", "--benchmarks", "nop", "--iterations", "3", "--mode", "cold"]
+
+
+@pytest.fixture(scope="module")
+def sshd(tmp_path_factory: pytest.TempPathFactory, built: Any) -> Iterator[Sshd]:
+    server = start_sshd(tmp_path_factory.mktemp("sshd"), paths.cache_dir())
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def cli(sshd: Sshd, tmp_path: Path) -> Any:
+    """Run ``faasbench ARGS`` as the user whose ~/.ssh points at the test server."""
+    env = sshd.client_env(paths.cache_dir(), tmp_path / "data")
+
+    def run(*args: str, timeout: float = 300, home: Path | None = None
+            ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "engine", *args], capture_output=True,
+                              text=True, timeout=timeout, check=False,
+                              env={**env, "HOME": str(home or sshd.home)})
+
+    return run
+
+
+def events(path: Path) -> list[str]:
+    return [row["event"] for row in read_results(path)]
+
+
+def test_local_and_ssh_host_at_once_side_by_side(cli: Any, tmp_path: Path) -> None:
+    out = tmp_path / "runs"
+    done = cli("run", "--host", "local", "--host", ALIAS, "--remote-faasbench", VENV_FAASBENCH,
+               *QUICK, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    (local,) = out.glob("*-local.jsonl")
+    (remote,) = out.glob(f"*-{ALIAS}.jsonl")
+    for path in (local, remote):
+        rows = read_results(path)
+        assert rows[0]["event"] == "run_planned" and rows[0]["environment"]["host"]
+        assert rows[-1]["event"] == "run_finished" and rows[-1]["ok_samples"] == 3
+    job = read_results(remote)[0]["environment"]["remote"]
+    assert job["host"] == ALIAS and job["results"].endswith(".jsonl")
+    assert "hosts side by side" in done.stdout
+    assert f"median {ALIAS}" in done.stdout and f"{ALIAS} ÷ local" in done.stdout
+
+
+def test_json_stream_tags_each_event_with_its_host(cli: Any, tmp_path: Path) -> None:
+    done = cli("run", "--host", "local", "--host", ALIAS, "--remote-faasbench", VENV_FAASBENCH,
+               *QUICK, "--json", "--out", str(tmp_path / "runs"))
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert {line["machine"] for line in lines} == {"local", ALIAS}
+    for host in ("local", ALIAS):
+        mine = [line["event"] for line in lines if line["machine"] == host]
+        assert mine[0] == "run_planned" and mine[-1] == "run_finished"
+        assert mine.count("sample_recorded") == 3
+
+
+def test_doctor_over_ssh(cli: Any) -> None:
+    done = cli("doctor", "--host", ALIAS, "--remote-faasbench", VENV_FAASBENCH, "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["faasbench"] == VENV_FAASBENCH and report["version"]
+    assert report["python"].startswith("3.")
+    native = next(r for r in report["runtimes"] if r["name"] == "native")
+    assert native["ok"] and all("reason" in r for r in report["runtimes"])
+
+
+def test_missing_faasbench_says_what_to_run(cli: Any) -> None:
+    done = cli("run", "--host", ALIAS, "--remote-faasbench", "/nonexistent/bin/faasbench",
+               *QUICK)
+    assert done.returncode == 1
+    assert "faasbench is not installed there" in done.stderr
+    assert "--bootstrap" in done.stderr
+
+
+def test_other_hosts_carry_on_when_one_refuses(cli: Any, tmp_path: Path) -> None:
+    dead = f"root@127.0.0.1:{free_port()}"
+    done = cli("run", "--host", "local", "--host", dead, *QUICK, "--out", str(tmp_path / "r"))
+    assert done.returncode == 1
+    assert f"{dead}: connection refused" in done.stderr
+    (local,) = (tmp_path / "r").glob("*local.jsonl")
+    assert events(local)[-1] == "run_finished"
+
+
+def test_unknown_host_key_refused_then_recorded_changed_key_refused(
+        cli: Any, sshd: Sshd, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    for name in ("config", "id_ed25519"):
+        (home / ".ssh" / name).write_bytes((sshd.home / ".ssh" / name).read_bytes())
+    (home / ".ssh" / "id_ed25519").chmod(0o600)
+    args = ("doctor", "--host", ALIAS, "--remote-faasbench", VENV_FAASBENCH, "--json")
+
+    refused = cli(*args, home=home)
+    assert refused.returncode == 2
+    assert "host key is not in" in refused.stderr and "--accept-new-host-key" in refused.stderr
+    assert not (home / ".ssh" / "known_hosts").exists()
+
+    accepted = cli(*args, "--accept-new-host-key", home=home)
+    assert accepted.returncode == 0, accepted.stderr
+    recorded = (home / ".ssh" / "known_hosts").read_text().split()
+    assert recorded[:3] == sshd.host_key_line.split()
+    assert cli(*args, home=home).returncode == 0
+
+    other = keygen(tmp_path / "other_key")
+    (home / ".ssh" / "known_hosts").write_text(
+        f"[127.0.0.1]:{sshd.port} {' '.join(other.split()[:2])}\n")
+    changed = cli(*args, "--accept-new-host-key", home=home)
+    assert changed.returncode == 2
+    assert "CHANGED" in changed.stderr and "ssh-keygen -R" in changed.stderr
+
+
+def test_dropped_connection_keeps_samples_and_resume_fetches_the_rest(
+        cli: Any, sshd: Sshd, tmp_path: Path) -> None:
+    out = tmp_path / "runs"
+    env = sshd.client_env(paths.cache_dir(), tmp_path / "data")
+    iterations = 200
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "engine", "run", "--host", ALIAS, "--remote-faasbench",
+         VENV_FAASBENCH, "--runtimes", "native", "--benchmarks", "nbody", "--iterations",
+         str(iterations), "--mode", "cold", "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        local = next(out.glob("*.jsonl"), None)
+        if local is not None and events(local).count("sample_recorded") >= 10:
+            break
+        time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail("the remote run produced no samples")
+    for session in sshd.sessions():  # the connection drops: its sshd child dies
+        session.kill()
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert "connection lost" in stderr and "--resume" in stderr
+    rows = read_results(local)
+    kept = [r for r in rows if r["event"] == "sample_recorded"]
+    closed = rows[-2]
+    assert closed["event"] == "cell_finished" and "connection lost" in closed["error"]
+    assert closed["summary"]["ok"] == len(kept) >= 10
+    assert len(kept) < iterations and rows[-1]["event"] == "run_error"
+
+    resumed = cli("run", "--resume", str(local))
+    assert resumed.returncode == 0, resumed.stderr
+    rows = read_results(local)
+    samples = [r for r in rows if r["event"] == "sample_recorded"]
+    assert len(samples) == iterations and all(s["ok"] for s in samples)
+    assert [s["iteration"] for s in samples[:len(kept)]] == [s["iteration"] for s in kept]
+    assert rows[-1]["event"] == "run_finished" and rows[-1]["ok_samples"] == iterations
+
+
+def test_bootstrap_installs_this_faasbench_into_a_fresh_remote_venv(cli: Any, sshd: Sshd,
+                                                                    tmp_path: Path) -> None:
+    venv = sshd.remote_data / "venv"
+    assert not venv.exists()
+    missing = cli("run", "--host", ALIAS, *QUICK)
+    assert missing.returncode == 1
+    assert "--bootstrap" in missing.stderr and str(venv) in missing.stderr
+
+    done = cli("run", "--host", ALIAS, "--bootstrap", *QUICK, "--out", str(tmp_path / "r"),
+               timeout=900)
+    assert done.returncode == 0, done.stderr
+    here = subprocess.run([VENV_FAASBENCH, "--version"], capture_output=True, text=True)
+    there = subprocess.run([str(venv / "bin" / "faasbench"), "--version"],
+                           capture_output=True, text=True)
+    assert there.stdout == here.stdout and there.stdout.startswith("faasbench ")
+    (results,) = (tmp_path / "r").glob("*.jsonl")
+    rows = read_results(results)
+    assert rows[0]["environment"]["remote"]["host"] == ALIAS
+    assert rows[-1]["event"] == "run_finished" and rows[-1]["ok_samples"] == 3
+
+
+def test_an_installed_distribution_packs_back_into_a_wheel(tmp_path: Path) -> None:
+    """What a user who installed the wheel bootstraps from (no checkout): checked on an
+    installed pure-Python distribution, which pip installs from the packed wheel."""
+    from importlib import metadata
+
+    from engine.remote.bootstrap import repack
+
+    wheel = repack(metadata.distribution("dacite"), tmp_path)
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+                    "--target", str(target), str(wheel)], check=True)
+    probe = subprocess.run([sys.executable, "-c", "import dacite, importlib.metadata as m; "
+                            "print(dacite.__file__, m.version('dacite'))"],
+                           capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONPATH": str(target)})
+    where, version = probe.stdout.split()
+    assert where.startswith(str(target)) and version == metadata.version("dacite")
+
+
+def _writer(path: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """Another process writing a run (slow enough to be watched while it grows)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "engine", "run", "--runtimes", "native", "--benchmarks",
+         "nbody", "--iterations", "60", "--mode", "cold", "--out", str(path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    deadline = time.monotonic() + 60
+    while not (path.exists() and "sample_recorded" in path.read_text()):
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    return proc
+
+
+@pytest.mark.parametrize("where", ["here", "over ssh"])
+def test_watch_follows_a_run_another_process_writes(cli: Any, sshd: Sshd, tmp_path: Path,
+                                                    where: str) -> None:
+    target = (tmp_path / "run.jsonl" if where == "here"
+              else sshd.remote_data / "results" / f"watched-{os.getpid()}.jsonl")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    writer = _writer(target, sshd.client_env(paths.cache_dir(), tmp_path / "data"))
+    assert "run_finished" not in target.read_text()  # still growing when watching starts
+    watched = cli("watch", str(target) if where == "here" else ALIAS, "--plain", timeout=120)
+    writer.wait(60)
+    assert watched.returncode == 0, watched.stderr
+    assert "native/nbody/cold: median" in watched.stdout
+    assert watched.stdout.rstrip().endswith("run finished: 60 ok, 0 failed")
