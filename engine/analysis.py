@@ -52,8 +52,9 @@ def compare_rows(model: RunModel) -> list[list[CompareRow]]:
     """Per benchmark x mode group, every runtime side by side."""
     summaries = {cell_id: _summary(tuple(c.wall_ns)) for cell_id, c in model.cells.items()}
     vs: dict[str, dict[str, Optional[RatioEstimate]]] = {}
-    for bench in dict.fromkeys(c.benchmark for c in model.cells.values()):
-        cells = [c for c in model.cells.values() if c.benchmark == bench]
+    for machine, bench in dict.fromkeys((c.machine, c.benchmark) for c in model.cells.values()):
+        cells = [c for c in model.cells.values()  # ratios within one host, never across
+                 if c.benchmark == bench and c.machine == machine]
         figures = [Figure(c.runtime, c.mode, c.wall_ns, c.same_as) for c in cells]
         vs.update(zip((c.cell_id for c in cells), ratios(figures)))
     result = []

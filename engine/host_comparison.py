@@ -8,10 +8,12 @@ and the dashboard show the same numbers and nothing is re-run.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .comparison import ratio_estimate
-from .run_model import RunModel
+from .remote.hosts import LOCAL
+from .run_model import CellState, RunModel
 
 
 def host_rows(results_by_host: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -19,19 +21,28 @@ def host_rows(results_by_host: dict[str, list[dict[str, Any]]]) -> list[dict[str
     (host: median wall ns) and ``vs`` (host: the RatioEstimate of its median over the first
     host's, None when either side has no ok samples). A cell that only stands in for another
     mode (``same_as``) has no values of its own and is left out."""
-    models = {host: RunModel.from_rows(rows, []) for host, rows in results_by_host.items()}
-    return rows_from_models(models)
+    return rows_from_cells({host: RunModel.from_rows(rows, []).cells.values()
+                            for host, rows in results_by_host.items()})
 
 
-def rows_from_models(models: dict[str, RunModel]) -> list[dict[str, Any]]:
-    """``host_rows`` for models already folded (the dashboard keeps one per host)."""
+def cells_by_host(model: RunModel) -> dict[str, list[CellState]]:
+    """A model of a run on several hosts (the dashboard's) split by host; cells run without
+    one count as ``local``."""
+    split: dict[str, list[CellState]] = {}
+    for cell in model.cells.values():
+        split.setdefault(cell.machine or LOCAL, []).append(cell)
+    return split
+
+
+def rows_from_cells(cells: Mapping[str, Iterable[CellState]]) -> list[dict[str, Any]]:
+    """``host_rows`` for cells already folded, one iterable per host."""
     values: dict[tuple[str, int, str, str], dict[str, list[int]]] = {}
-    for host, model in models.items():
-        for cell in model.cells.values():
+    for host, host_cells in cells.items():
+        for cell in host_cells:
             if cell.same_as is None:
                 key = (cell.benchmark, cell.size, cell.runtime, cell.mode)
                 values.setdefault(key, {})[host] = cell.wall_ns
-    hosts = list(models)
+    hosts = list(cells)
     rows = []
     for (bench, size, runtime, mode), by_host in values.items():
         if len(by_host) < 2:

@@ -35,6 +35,12 @@ MAX_FAILURE_NOTES = 5
 """Failed samples logged per batch; a failing nop run must not flood the log pane."""
 
 
+def cell_key(machine: Optional[str], cell_id: str) -> str:
+    """A cell's key in the model: its id, after its host's name when it ran on a host (a run
+    on several hosts has the same cell on each)."""
+    return cell_id if machine is None else f"{machine}: {cell_id}"
+
+
 @dataclass
 class CellState:
     """One runtime x benchmark x mode cell as the UI shows it."""
@@ -62,6 +68,8 @@ class CellState:
     """The mode that stands in for this cell's (its runtime has no such mode)."""
     note: Optional[str] = None
     error: Optional[str] = None
+    machine: Optional[str] = None
+    """The host it ran on, for a run on several hosts (``cell_id`` then starts with it)."""
     samples: list[SampleRecorded] = field(default_factory=list, repr=False)
     """Every sample as recorded, warm-ups and failures included: the per-sample exports."""
     _sorted: list[int] = field(default_factory=list, repr=False)
@@ -122,59 +130,64 @@ class RunModel:
     finished: Optional[RunFinished] = None
     started_at: Optional[float] = None
     """``time.monotonic()`` when the last run was announced: the ETA's clock."""
-    _planned: list[str] = field(default_factory=list, repr=False)
+    _planned: dict[Optional[str], list[str]] = field(default_factory=dict, repr=False)
+    """Each host's last announced cells (key None: this machine)."""
 
-    def plan(self, plan: Plan) -> list[str]:
+    def plan(self, plan: Plan, machine: Optional[str] = None) -> list[str]:
         """The cells a run announces; returns the ids that are new."""
         new = []
         for planned in plan.cells:
-            cell = self.cells.get(planned.cell_id)
+            key = cell_key(machine, planned.cell_id)
+            cell = self.cells.get(key)
             if cell is None:
-                cell = self.cells[planned.cell_id] = CellState(
-                    planned.cell_id, planned.runtime, planned.benchmark, planned.mode,
-                    planned.size, planned.iterations, planned.warmup)
+                cell = self.cells[key] = CellState(
+                    key, planned.runtime, planned.benchmark, planned.mode,
+                    planned.size, planned.iterations, planned.warmup, machine=machine)
                 new.append(cell.cell_id)
             cell.status = "queued"
-            self.plans[planned.cell_id] = (planned, plan.settings)
-        self._planned = [c.cell_id for c in plan.cells]
+            self.plans[key] = (planned, plan.settings)
+        self._planned[machine] = [cell_key(machine, c.cell_id) for c in plan.cells]
         return new
 
-    def apply(self, event: Event, notes: list[str]) -> Optional[str]:
-        """Fold one event in; returns the touched cell id and appends log lines to ``notes``."""
+    def apply(self, event: Event, notes: list[str],
+              machine: Optional[str] = None) -> Optional[str]:
+        """Fold one event in (``machine``: the host it came from in a run on several);
+        returns the touched cell id and appends log lines to ``notes``."""
         if isinstance(event, SampleRecorded):
-            cell = self._cell(event)
+            cell = self._cell(event, machine)
             cell.add(event)
             self.tally.add(event)
             if event.peak_rss_bytes:
                 self.max_rss = max(self.max_rss, event.peak_rss_bytes)
             if not event.ok and not event.warmup \
                     and sum(n.startswith("[red]") for n in notes) < MAX_FAILURE_NOTES:
-                notes.append(f"[red]{event.cell_id} #{event.iteration} failed:[/] {event.error}")
+                notes.append(f"[red]{cell.cell_id} #{event.iteration} failed:[/] {event.error}")
             return cell.cell_id
         if isinstance(event, CellStarted):
-            cell = self._cell(event)
+            cell = self._cell(event, machine)
             cell.start(event)
             self.max_footprint = max(self.max_footprint, event.footprint_bytes or 0)
             return cell.cell_id
         if isinstance(event, CellFinished):
-            return self._finish(event, notes)
+            return self._finish(event, notes, machine)
         if isinstance(event, RunPlanned):
             self.run_id, self.environment, self.finished = event.run_id, event.environment, None
             self.started_at = time.monotonic()
             try:
-                self.plan(Plan.from_dict(event.plan, check=False))
+                self.plan(Plan.from_dict(event.plan, check=False), machine)
             except PlanError as exc:
                 notes.append(f"[yellow]cannot read the run's plan: {exc}[/]")
         elif isinstance(event, RunError):
             notes.append(f"[yellow]{event.message}[/]")
-            if event.cell_id in self.cells:
-                self.cells[event.cell_id].error = event.message
-                return event.cell_id
+            key = cell_key(machine, event.cell_id) if event.cell_id else None
+            if key in self.cells:
+                self.cells[key].error = event.message
+                return key
         elif isinstance(event, ArtifactBuilt) and not event.cached:
             notes.append(f"built {event.benchmark} ({event.target}) in {event.seconds:.1f} s")
         elif isinstance(event, RunFinished):
             self.finished = event
-            self._settle("cancelled" if event.cancelled else "skipped")
+            self._settle("cancelled" if event.cancelled else "skipped", machine)
             notes.append(f"run finished: {event.ok_samples} ok, {event.failed_samples} failed, "
                          f"{event.seconds:.1f} s" + (" (cancelled)" if event.cancelled else ""))
         return None
@@ -182,7 +195,8 @@ class RunModel:
     def eta_seconds(self) -> Optional[float]:
         """Time left in the last run at the rate so far (samples done against planned), or
         None before the first sample and after the run."""
-        cells = [self.cells[c] for c in self._planned if c in self.cells]
+        cells = [self.cells[c] for keys in self._planned.values() for c in keys
+                 if c in self.cells]
         total = sum(c.iterations + c.warmup for c in cells if c.status in ("queued", "running")
                     ) + sum(len(c.samples) for c in cells if c.status not in ("queued",
                                                                                "running"))
@@ -191,8 +205,8 @@ class RunModel:
             return None
         return (time.monotonic() - self.started_at) * (total - done) / done
 
-    def _finish(self, event: CellFinished, notes: list[str]) -> str:
-        cell = self._cell(event)
+    def _finish(self, event: CellFinished, notes: list[str], machine: Optional[str]) -> str:
+        cell = self._cell(event, machine)
         if event.same_as:
             cell.status, cell.same_as = "same", event.same_as
             cell.note = f"= {event.same_as}: {event.runtime} has no {event.mode} mode of its own"
@@ -200,29 +214,32 @@ class RunModel:
         cell.status = "cancelled" if event.cancelled else "failed" if event.error else "done"
         if event.error:
             cell.error = event.error
-        notes.append(f"{event.cell_id}: median {fmt_ns(event.summary.get('median'))}, "
+        notes.append(f"{cell.cell_id}: median {fmt_ns(event.summary.get('median'))}, "
                      f"{event.summary.get('ok', 0)} ok, {event.summary.get('failed', 0)} "
                      f"failed" + (" [yellow](cancelled)[/]" if event.cancelled else ""))
         return cell.cell_id
 
-    def _settle(self, status: str) -> None:
+    def _settle(self, status: str, machine: Optional[str]) -> None:
         """A run's cells still queued when it ends never ran (cancelled, runtime unavailable)."""
-        for cell in (self.cells[c] for c in self._planned if c in self.cells):
+        for cell in (self.cells[c] for c in self._planned.get(machine, []) if c in self.cells):
             if cell.status in ("queued", "running"):
                 cell.status = status
 
-    def _cell(self, event: CellEvent) -> CellState:
+    def _cell(self, event: CellEvent, machine: Optional[str]) -> CellState:
         """The cell a cell event belongs to (created if a file lacks its plan)."""
-        cell = self.cells.get(event.cell_id)
+        key = cell_key(machine, event.cell_id)
+        cell = self.cells.get(key)
         if cell is None:
-            cell = self.cells[event.cell_id] = CellState(
-                event.cell_id, event.runtime, event.benchmark, event.mode, event.size, 0)
+            cell = self.cells[key] = CellState(
+                key, event.runtime, event.benchmark, event.mode, event.size, 0,
+                machine=machine)
         return cell
 
     @classmethod
     def from_rows(cls, rows: Iterable[dict[str, Any]], notes: list[str]) -> RunModel:
-        """Rebuild from a results file's lines (``engine.results.read_results``)."""
+        """Rebuild from a results file's lines (``engine.results.read_results``), or from a
+        saved ``run --host ... --json`` stream (its lines name their host)."""
         model = cls()
         for row in rows:
-            model.apply(from_dict(row), notes)
+            model.apply(from_dict(row), notes, row.get("machine"))
         return model

@@ -122,7 +122,7 @@ def _show(host: str, event: Event, progress: Progress, task: Any, console: Conso
 
 def _summaries(fanout: Fanout, console: Console) -> None:
     """Each host's tables from its results file, then the hosts side by side."""
-    from ..host_comparison import rows_from_models
+    from ..host_comparison import rows_from_cells
     from ..report import render, tables
     from ..report.hosts import host_table
     from ..run_model import RunModel
@@ -133,7 +133,7 @@ def _summaries(fanout: Fanout, console: Console) -> None:
     for host, model in models.items():
         sys.stdout.write(f"\n== {host} ==\n")
         sys.stdout.write(render.as_text(tables.side_by_side(model), width=width))
-    rows = rows_from_models(models)
+    rows = rows_from_cells({h: m.cells.values() for h, m in models.items()})
     if rows:
         sys.stdout.write(render.as_text([host_table(rows, list(models))], width=width))
     elif len(models) > 1:
