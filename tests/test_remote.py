@@ -242,3 +242,74 @@ def test_watch_follows_a_run_another_process_writes(cli: Any, sshd: Sshd, tmp_pa
     assert watched.returncode == 0, watched.stderr
     assert "native/nbody/cold: median" in watched.stdout
     assert watched.stdout.rstrip().endswith("run finished: 60 ok, 0 failed")
+
+
+def test_dashboard_runs_on_two_hosts_groups_them_and_compares(
+        sshd: Sshd, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The setup screen's hosts field: the live view groups the cells under each host, the
+    compare view puts the hosts side by side, each host's results in a file of its own."""
+    from textual.widgets import Input, Static
+    from tui_support import choose, report, run, screen_text, wait_until
+
+    from tui.app import Config, make_app
+    from tui.widgets.cell_row import CellRow
+
+    for key, value in sshd.client_env(paths.cache_dir(), tmp_path / "data").items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    monkeypatch.setenv("FAASBENCH_REMOTE_FAASBENCH", VENV_FAASBENCH)
+    app = make_app(Config(doctor_report=report("native"), history_dir=tmp_path,
+                          results_path=tmp_path / "results.jsonl"))
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            choose(app, {"nop": 0}, 3)
+            app.screen.query_one("#hosts", Input).value = f"local, {ALIAS}"
+            await pilot.pause()
+            await pilot.press("ctrl+r")
+            await wait_until(pilot, lambda: app.link is not None and not app.link.busy, 120)
+            rows = list(app.screen.query(CellRow))
+            assert [r.cell.cell_id for r in rows] == ["local: native/nop/cold",
+                                                      f"{ALIAS}: native/nop/cold"]
+            assert all(r.cell.status == "done" and len(r.cell.wall_ns) == 3 for r in rows)
+            heads = [str(h.render()) for h in app.screen.query(".host-head")]
+            assert heads == ["on local", f"on {ALIAS}"]
+            await pilot.press("v")
+            await pilot.pause(0.2)
+            app.screen.query_one("TabbedContent").active = "hosts"
+            await pilot.pause(0.2)
+            assert app.screen.query_one("#hosts-table", Static).visual is not None
+            text = screen_text(app)
+            assert "hosts side by side" in text and f"median {ALIAS}" in text
+            assert f"{ALIAS} ÷ local" in text
+
+    run(scenario())
+    hosts_dir = tmp_path / "results-hosts"
+    assert len(list(hosts_dir.glob("*-local.jsonl"))) == 1
+    assert len(list(hosts_dir.glob(f"*-{ALIAS}.jsonl"))) == 1
+
+
+def test_dashboard_watch_follows_a_growing_file(sshd: Sshd, tmp_path: Path) -> None:
+    """``faasbench watch`` opens the live view on a file another process is writing; the
+    cells fill in as lines arrive, and the log says when the run finished."""
+    from textual.widgets import RichLog
+    from tui_support import run, wait_until
+
+    from tui.app import Config, make_app
+
+    target = tmp_path / "run.jsonl"
+    writer = _writer(target, sshd.client_env(paths.cache_dir(), tmp_path / "data"))
+    app = make_app(Config(doctor_report={"runtimes": []}, history_dir=tmp_path,
+                          watch=str(target)))
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: app.model.finished is not None, 120)
+            cell = app.model.cells["native/nbody/cold"]
+            assert cell.status == "done" and len(cell.wall_ns) == 60
+            log = "\n".join(str(line.text) for line in app.screen.query_one(RichLog).lines)
+            assert "run finished: 60 ok, 0 failed" in log
+
+    run(scenario())
+    assert writer.wait(60) == 0

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sys
 import uuid
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, Optional
 
@@ -18,6 +19,8 @@ from textual.binding import Binding, BindingType
 from engine import paths
 from engine.estimate import load_history
 from engine.plan import Plan, PlanError
+from engine.remote.hosts import LOCAL
+from engine.remote.runner import RemoteOptions
 from engine.results import default_path, read_results
 from engine.run_model import RunModel
 
@@ -27,6 +30,7 @@ from .screens.compare import CompareScreen
 from .screens.help import HelpScreen
 from .screens.live import LiveScreen
 from .screens.setup import SetupScreen
+from .watcher import Watcher
 
 
 @dataclass
@@ -43,6 +47,11 @@ class Config:
     """Show a recorded results file in the live view instead of starting on setup."""
     python: str = sys.executable
     """Interpreter for the child engine process."""
+    watch: Optional[str] = None
+    """Follow this growing results file (here, ``user@host:path``, or a host's latest run)
+    in the live view instead of starting on setup."""
+    watch_options: RemoteOptions = field(default_factory=RemoteOptions)
+    """How to reach the host of ``watch``."""
 
 
 class FaasbenchApp(App[None]):
@@ -60,6 +69,7 @@ class FaasbenchApp(App[None]):
         self.model = RunModel()
         self.results_path = config.results_path
         self.link: Optional[EngineLink] = None
+        self.watcher: Optional[Watcher] = None
 
     def on_mount(self) -> None:
         history_dir = self.config.history_dir or paths.data_dir() / "results"
@@ -70,6 +80,10 @@ class FaasbenchApp(App[None]):
             self.results_path = self.config.replay
             self.push_screen(LiveScreen(self.model, self.config.replay.name))
             self.broadcast(ModelChanged(frozenset(self.model.cells), notes))
+        if self.config.watch is not None:
+            self.push_screen(LiveScreen(self.model, f"watching {self.config.watch}"))
+            self.watcher = Watcher(self, self.config.watch, self.config.watch_options)
+            self.watcher.start()
 
     def engine(self) -> EngineLink:
         if self.link is None:
@@ -79,7 +93,7 @@ class FaasbenchApp(App[None]):
         return self.link
 
     def on_run_requested(self, request: RunRequested) -> None:
-        if self.start(request.plan):
+        if self.start(request.plan, request.hosts):
             self.show_live()
 
     def on_rerun_requested(self, request: RerunRequested) -> None:
@@ -89,6 +103,7 @@ class FaasbenchApp(App[None]):
                         severity="error")
             return
         cell, settings = self.model.plans[request.cell_id]
+        machine = self.model.cells[request.cell_id].machine
         try:
             plan = Plan((replace(cell, size=request.size, iterations=request.iterations),),
                         settings, origin=f"re-run of {cell.cell_id}")
@@ -96,17 +111,17 @@ class FaasbenchApp(App[None]):
         except PlanError as exc:
             self.notify(str(exc), severity="error")
             return
-        if self.start(plan):
-            self.notify(f"re-running {cell.cell_id}")
+        if self.start(plan, [machine] if machine else []):
+            self.notify(f"re-running {request.cell_id}")
 
-    def start(self, plan: Plan) -> bool:
+    def start(self, plan: Plan, hosts: Sequence[str] = ()) -> bool:
         """Hand the plan to the engine unless a run is in progress (then say so)."""
         link = self.engine()
         if link.busy:
             self.notify("a run is in progress: wait for it, or cancel it (x)",
                         severity="warning")
             return False
-        link.start(plan)
+        link.start(plan, [] if list(hosts) == [LOCAL] else hosts)
         return True
 
     def show_live(self) -> None:
@@ -126,7 +141,9 @@ class FaasbenchApp(App[None]):
     def on_engine_events(self, message: EngineEvents) -> None:
         before = len(self.model.cells)
         notes: list[str] = []
-        touched = {self.model.apply(event, notes) for event in message.events}
+        machines = message.machines or [None] * len(message.events)
+        touched = {self.model.apply(event, notes, machine)
+                   for event, machine in zip(message.events, machines)}
         touched.discard(None)
         self.broadcast(ModelChanged(frozenset(touched), notes,  # type: ignore[arg-type]
                                     new_cells=len(self.model.cells) != before))
@@ -159,6 +176,8 @@ class FaasbenchApp(App[None]):
         self.push_screen(HelpScreen())
 
     def on_unmount(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
         if self.link is not None:
             self.link.shutdown()
 

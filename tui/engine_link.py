@@ -16,14 +16,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Optional
 
 from textual.app import App
 from textual.worker import get_current_worker
 
-from engine.events import Event, RunError, from_dict
+from engine.events import Event, RunError
 from engine.plan import Plan
+from engine.remote.tagging import untag
 
 from .messages import EngineEvents, EngineExited
 
@@ -32,18 +34,32 @@ BATCH_SECONDS = 0.05
 STDERR_TAIL = 600
 
 
-def child_argv(python: str, out: Path) -> list[str]:
-    """The child engine: it reads its plan from stdin and streams events to stdout."""
-    return [python, "-m", "engine", "run", "--plan", "-", "--json", "--out", str(out)]
+def child_argv(python: str, out: Path, hosts: Sequence[str] = ()) -> list[str]:
+    """The child engine: it reads its plan from stdin and streams events to stdout. On hosts,
+    it runs the plan on each (one results file each, in a folder beside ``out``) and tags
+    every line with its host."""
+    argv = [python, "-m", "engine", "run", "--plan", "-", "--json"]
+    if not hosts:
+        return [*argv, "--out", str(out)]
+    return [*argv, "--out", str(out.parent / f"{out.stem}-hosts"),
+            *(arg for host in hosts for arg in ("--host", host))]
 
 
-def parse_line(line: bytes) -> Event:
-    """One stdout line as an event; anything unreadable becomes a RunError to show."""
+def parse_line(line: bytes) -> tuple[Optional[str], Event]:
+    """One stdout line as its host (None: this machine) and event; anything unreadable
+    becomes a RunError to show."""
     try:
-        return from_dict(json.loads(line))
+        return untag(json.loads(line))
     except (ValueError, KeyError, TypeError) as exc:
         text = line.decode(errors="replace").strip()[:200]
-        return RunError(f"unreadable engine output ({type(exc).__name__}): {text}")
+        return None, RunError(f"unreadable engine output ({type(exc).__name__}): {text}")
+
+
+def batch(pending: list[tuple[Optional[str], Event]]) -> EngineEvents:
+    """One message for events that arrived together, each with its host."""
+    return EngineEvents([event for _, event in pending],
+                        [machine for machine, _ in pending] if any(m for m, _ in pending)
+                        else [])
 
 
 class EngineLink:
@@ -57,12 +73,13 @@ class EngineLink:
     def busy(self) -> bool:
         return self.proc is not None
 
-    def start(self, plan: Plan) -> None:
+    def start(self, plan: Plan, hosts: Sequence[str] = ()) -> None:
         """Start the child for ``plan`` (the caller checks ``busy`` first)."""
         label = plan.origin
         stderr = tempfile.TemporaryFile()  # noqa: SIM115  (the worker thread closes it)
         try:
-            proc = subprocess.Popen(child_argv(self.python, self.out), stdin=subprocess.PIPE,
+            proc = subprocess.Popen(child_argv(self.python, self.out, hosts),
+                                    stdin=subprocess.PIPE,
                                     stdout=subprocess.PIPE, stderr=stderr,
                                     start_new_session=True)
         except OSError as exc:
@@ -109,7 +126,7 @@ class EngineLink:
         except OSError:
             pass  # the child died at once; its stderr says why
         fd = proc.stdout.fileno()
-        pending: list[Event] = []
+        pending: list[tuple[Optional[str], Event]] = []
         partial = b""
         deadline = time.monotonic() + BATCH_SECONDS
         while not worker.is_cancelled:
@@ -124,14 +141,14 @@ class EngineLink:
                     deadline = time.monotonic() + BATCH_SECONDS
                 pending.extend(parse_line(line) for line in lines if line.strip())
             if pending and time.monotonic() >= deadline:
-                self.app.post_message(EngineEvents(pending))
+                self.app.post_message(batch(pending))
                 pending = []
         if worker.is_cancelled:
             proc.send_signal(signal.SIGINT)
         if partial.strip():
             pending.append(parse_line(partial))
         if pending:
-            self.app.post_message(EngineEvents(pending))
+            self.app.post_message(batch(pending))
         code = proc.wait()
         stderr.seek(0)
         tail = stderr.read().decode(errors="replace").strip()[-STDERR_TAIL:]

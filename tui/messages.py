@@ -6,7 +6,7 @@ warm nop run producing thousands of samples per second costs the UI a few messag
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 from textual.message import Message
@@ -20,6 +20,8 @@ class EngineEvents(Message):
     """A batch of engine events, in stream order."""
 
     events: list[Event]
+    machines: list[Optional[str]] = field(default_factory=list)
+    """The host each event came from, in the same order (empty: this machine only)."""
 
 
 @dataclass
@@ -46,6 +48,8 @@ class RunRequested(Message):
     """The setup screen asks for a run of this plan (already checked by ``make_plan``)."""
 
     plan: Plan
+    hosts: list[str] = field(default_factory=list)
+    """Where to run it (``engine.remote.hosts``); empty: this machine, in a child engine."""
 
 
 @dataclass

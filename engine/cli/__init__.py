@@ -7,6 +7,7 @@ typo answer at once. Each command's view is imported when that command runs.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, Callable, NoReturn, Optional
@@ -17,6 +18,8 @@ from ..results import ResultsError
 from ..toolchain import LIBCS, OPT_LEVELS, PROFILES, BuildFlags
 
 EXIT_BAD_INPUT = 2
+REMOTE_FAASBENCH_VARIABLE = "FAASBENCH_REMOTE_FAASBENCH"
+"""The faasbench to run on hosts, when --remote-faasbench does not say (the dashboard's runs)."""
 
 
 def _csv(value: str) -> list[str]:
@@ -179,8 +182,10 @@ def _add_ssh_options(parser: argparse.ArgumentParser) -> None:
                         help="record an unknown host key in known_hosts (a changed key is "
                              "always refused)")
     parser.add_argument("--remote-faasbench", metavar="PATH",
-                        help="faasbench on the host (default: the --bootstrap venv in its data "
-                             "dir, then faasbench on PATH)")
+                        default=os.environ.get(REMOTE_FAASBENCH_VARIABLE),
+                        help=f"faasbench on the host (default: ${REMOTE_FAASBENCH_VARIABLE}, "
+                             f"else the --bootstrap venv in its data dir, then faasbench on "
+                             f"PATH)")
 
 
 def terminal_width() -> int:

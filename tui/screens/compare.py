@@ -1,8 +1,9 @@
-"""Compare: per benchmark every runtime side by side, the cold-start chart, Table 1, phases."""
+"""Compare: per benchmark every runtime side by side, the cold-start chart, Table 1, phases,
+claims, and the hosts side by side for a run on several."""
 
 from __future__ import annotations
 
-from typing import ClassVar, Optional
+from typing import ClassVar, Optional, Union
 
 from rich.table import Table
 from textual.app import ComposeResult
@@ -12,7 +13,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from engine import analysis
+from engine.host_comparison import cells_by_host, rows_from_cells
 from engine.report.claims import claims
+from engine.report.hosts import host_table
 from engine.report.render import to_rich
 from engine.report.tables import claims_table
 from engine.run_model import RunModel
@@ -82,6 +85,16 @@ def phase_table(model: RunModel) -> Table:
     return table
 
 
+def hosts_view(model: RunModel) -> Union[Table, str]:
+    """The hosts side by side (``engine.host_comparison``), or how to get them."""
+    split = cells_by_host(model)
+    rows = rows_from_cells(split) if len(split) > 1 else []
+    if not rows:
+        return ("hosts side by side: run on two or more hosts (the setup screen's 'on' field, "
+                "or faasbench run --host) to compare them here")
+    return to_rich(host_table(rows, list(split)))
+
+
 class CompareScreen(Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,v", "app.pop_screen", "Back"),
@@ -109,6 +122,8 @@ class CompareScreen(Screen):
                 yield Static(id="footprint-table")
             with TabPane("Claims", id="claims"), VerticalScroll():
                 yield Static(id="claims-table")
+            with TabPane("Hosts", id="hosts"), VerticalScroll():
+                yield Static(id="hosts-table")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -134,6 +149,7 @@ class CompareScreen(Screen):
         self.query_one("#footprint-table", Static).update(footprint_table(self.model))
         self.query_one("#claims-table", Static).update(
             to_rich(claims_table(claims(self.model))))
+        self.query_one("#hosts-table", Static).update(hosts_view(self.model))
 
     def on_model_changed(self, message: ModelChanged) -> None:
         if self.is_current:

@@ -9,7 +9,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, RichLog
+from textual.widget import Widget
+from textual.widgets import Footer, Header, RichLog, Static
 
 from engine.estimate import fmt_duration
 from engine.run_model import RunModel
@@ -38,6 +39,7 @@ class LiveScreen(Screen):
         self.model = model
         self.results_name = results_name
         self._scales = (0, 0)
+        self._last_machine: Optional[str] = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -52,10 +54,18 @@ class LiveScreen(Screen):
         self.refresh_rows(set(self.model.cells))
 
     async def add_rows(self) -> None:
-        """Mount a row for every cell that has none yet (plan order)."""
+        """Mount a row for every cell that has none yet (plan order), under a heading naming
+        its host when a run is on several (each host's cells arrive together)."""
         shown = {row.cell.cell_id for row in self.query(CellRow)}
-        await self.query_one("#cells", VerticalScroll).mount_all(
-            [CellRow(cell) for cell_id, cell in self.model.cells.items() if cell_id not in shown])
+        widgets: list[Widget] = []
+        for cell_id, cell in self.model.cells.items():
+            if cell_id in shown:
+                continue
+            if cell.machine is not None and cell.machine != self._last_machine:
+                widgets.append(Static(f"on {cell.machine}", classes="host-head"))
+            self._last_machine = cell.machine
+            widgets.append(CellRow(cell))
+        await self.query_one("#cells", VerticalScroll).mount_all(widgets)
 
     def refresh_rows(self, cell_ids: set[str]) -> None:
         for row in self.query(CellRow):

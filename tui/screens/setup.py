@@ -31,6 +31,7 @@ from engine.benchmarks import BENCHMARKS, PRESET_ITERATIONS, PRESETS
 from engine.estimate import CONFIRM_PRESETS, Key, describe, estimate
 from engine.options import DEFAULT_MODES, DEFAULT_RUNTIMES, MODE_MEANINGS, MODES
 from engine.plan import Plan, PlanError, make_plan
+from engine.remote.hosts import LOCAL, parse_hosts
 from engine.toolchain import DEFAULT_PROFILE, PROFILES, BuildFlags
 
 from .. import checks
@@ -104,6 +105,10 @@ class SetupScreen(Screen):
         yield Static(id="notes")
         with Horizontal(id="actions"):
             yield Button("Run", variant="success", id="run", compact=True)
+            yield Label(" on ")
+            yield Input(LOCAL, compact=True, id="hosts",
+                        tooltip="where to run: local (this machine) and/or user@host[:port] "
+                                "over SSH, comma-separated; the hosts run at once")
             yield Static(id="estimate")
         yield Footer()
 
@@ -189,6 +194,10 @@ class SetupScreen(Screen):
             problems.append("pick at least one benchmark")
         if not modes:
             problems.append("pick a mode: " + ", ".join(MODES))
+        try:
+            self.hosts()
+        except PlanError as exc:
+            problems.append(str(exc))
         if problems:
             return None, problems
         try:
@@ -200,6 +209,11 @@ class SetupScreen(Screen):
         except PlanError as exc:
             return None, [str(exc)]
 
+    def hosts(self) -> list[str]:
+        """The hosts field, checked like ``faasbench run --host``."""
+        names = [t for t in self.query_one("#hosts", Input).value.split(",") if t.strip()]
+        return [h.name for h in parse_hosts(names or [LOCAL])]
+
     @on(Button.Pressed, "#run")
     def action_run(self) -> None:
         """Start; a long preset asks first with its estimate (as the CLI does)."""
@@ -207,10 +221,10 @@ class SetupScreen(Screen):
         if plan is None:
             return
         if plan.settings.preset not in CONFIRM_PRESETS:
-            self.app.post_message(RunRequested(plan))
+            self.app.post_message(RunRequested(plan, self.hosts()))
             return
         seconds, unknown = estimate(plan.cells, self.history)
         question = (f"The {plan.settings.preset} preset is long: {len(plan.cells)} cells, "
                     f"{describe(seconds, unknown, len(plan.cells))}. Start it?")
         self.app.push_screen(ConfirmScreen(question), lambda yes: yes and self.app.post_message(
-            RunRequested(plan)))
+            RunRequested(plan, self.hosts())))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 
 from rich.text import Text
@@ -37,7 +38,9 @@ class CellRow(Widget, can_focus=True):
     """Focusable so a cell can be picked (keys or mouse) for cancel or re-run."""
 
     def __init__(self, cell: CellState) -> None:
-        super().__init__(id="cell-" + cell.cell_id.replace("/", "--"))
+        # a host's name may hold characters a widget id may not (user@host:port)
+        super().__init__(id="cell-" + re.sub(r"[^A-Za-z0-9_-]", "_",
+                                             cell.cell_id.replace("/", "--")))
         self.cell = cell
         self._drawn: tuple[int, int] = (0, 0)
         self._why = ""

@@ -29,6 +29,7 @@ class CompareTable(DataTable):
                 style = "bold green" if row.winner else ""
                 spread = f"{fmt_ns(s['mean'])} ± {fmt_ns(s['sd'])}" if s["n"] else "–"
                 label = f"{cell.runtime} ({cell.host})" if cell.host else cell.runtime
+                label = f"{label} @ {cell.machine}" if cell.machine else label
                 median = f"= {cell.same_as}" if cell.same_as else fmt_ns(s["median"])
                 self.add_row(
                     cell.benchmark if index == 0 else "", cell.mode if index == 0 else "",
