@@ -120,6 +120,13 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="stream events as JSON lines to stdout")
     _add_build_options(run)
 
+    history = sub.add_parser("history", help="the runs kept in the data dir, newest first")
+    history.add_argument("--json", action="store_true", help="machine-readable output")
+    compare = sub.add_parser("compare", help="the change per cell from run A to run B")
+    for name in ("run_a", "run_b"):
+        compare.add_argument(name, metavar=name.upper(),
+                             help="a run id, a unique prefix of one, or a results file")
+
     clean = sub.add_parser("clean", help="remove leftover faasbench containers (and images)")
     clean.add_argument("--images", action="store_true", help="also remove faasbench images")
 
@@ -160,6 +167,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             from .run_view import run_command
 
             return run_command(args)
+        if args.command in ("history", "compare"):
+            from .history_view import show_compare, show_history
+
+            return (show_history(args.json) if args.command == "history"
+                    else show_compare(args.run_a, args.run_b))
         if args.command in ("clean", "docker-base"):
             from .docker_view import clean_command, docker_base_command
 
