@@ -14,7 +14,7 @@ from typing import Any, Optional
 from .comparison import Figure, ratios
 from .options import MODES
 from .run_model import CellState, RunModel
-from .stats import summarize
+from .stats import RatioEstimate, summarize
 
 COLD_START_BENCHMARKS = ("nop", "cat-sync")
 COMPUTE_BENCHMARKS = ("nbody", "fannkuch-redux", "mandelbrot", "binary-trees")
@@ -26,7 +26,7 @@ class CompareRow:
 
     cell: CellState
     summary: dict[str, Any]
-    vs: dict[str, Optional[float]]
+    vs: dict[str, Optional[RatioEstimate]]
     winner: bool
 
 
@@ -44,11 +44,10 @@ def _bench_order(model: RunModel, bench: str) -> int:
 def compare_rows(model: RunModel) -> list[list[CompareRow]]:
     """Per benchmark x mode group, every runtime side by side."""
     summaries = {cell_id: summarize(c.wall_ns) for cell_id, c in model.cells.items()}
-    vs: dict[str, dict[str, Optional[float]]] = {}
+    vs: dict[str, dict[str, Optional[RatioEstimate]]] = {}
     for bench in dict.fromkeys(c.benchmark for c in model.cells.values()):
         cells = [c for c in model.cells.values() if c.benchmark == bench]
-        figures = [Figure(c.runtime, c.mode, summaries[c.cell_id]["median"], c.same_as)
-                   for c in cells]
+        figures = [Figure(c.runtime, c.mode, c.wall_ns, c.same_as) for c in cells]
         vs.update(zip((c.cell_id for c in cells), ratios(figures)))
     result = []
     for cells in _groups(model).values():

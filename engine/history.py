@@ -3,7 +3,7 @@
 Listing stays quick with paper-preset files of 20,000 samples because it never folds a run:
 sample lines are counted from their bytes (our writer's compact ``"ok":true``) and the few
 other lines are parsed and checked. A damaged sample line that still looks whole is only
-caught when the run is opened (``open_run`` checks every line).
+caught when the run is opened (``results.load_model`` checks every line).
 
 A dashboard session appends each run it starts to one file; that file is one entry, its fields
 covering all its runs. Status: ``finished`` (every run has its ``run_finished``), ``cancelled``
@@ -18,9 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
 
-from .options import PlanError
-from .results import BadLine, bad_lines_warning, load_results, parse_row, results_dir
-from .run_model import RunModel
+from .results import BadLine, ResultsError, bad_lines_warning, parse_row, results_dir
 
 RUN_FILE = re.compile(r"run-(\d{8}-\d{6})-(.+)\.jsonl")
 """``engine.results.default_path``'s names: start time (local) and run id."""
@@ -28,7 +26,7 @@ STATUSES = ("finished", "cancelled", "cut off")
 _SAMPLE = b'{"event":"sample_recorded",'
 
 
-class UnknownRun(PlanError):
+class UnknownRun(ResultsError):
     """A run name that names no run, or more than one."""
 
 
@@ -50,7 +48,7 @@ class RunInfo:
     runs: int
     """Runs in the file: 1 for the CLI, each dashboard run (re-runs too) in a session."""
     warning: Optional[str] = None
-    """Lines the listing could tell were bad (``open_run`` checks every line)."""
+    """Lines the listing could tell were bad (``results.load_model`` checks every line)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "path": str(self.path),
@@ -189,25 +187,3 @@ def resolve(name: str, directory: Optional[Path] = None) -> Path:
                          "give more of the id")
     raise UnknownRun(f"no run '{name}' in {folder} and no such file; `faasbench history` "
                      "lists the runs")
-
-
-@dataclass
-class OpenedRun:
-    """A run read back in full: its model, the model's log lines and the bad-lines warning."""
-
-    path: Path
-    model: RunModel
-    notes: list[str]
-    warning: Optional[str]
-
-
-def open_run(path: Path) -> OpenedRun:
-    """Fold a results file into a ``RunModel``; PlanError (one line) when it cannot be read."""
-    try:
-        loaded = load_results(path)
-    except OSError as exc:
-        raise PlanError(f"cannot read the results file {path}: {exc.strerror}") from None
-    notes: list[str] = []
-    model = RunModel.from_rows(loaded.rows, notes)
-    return OpenedRun(path, model, notes, loaded.warning)
-

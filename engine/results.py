@@ -12,13 +12,16 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Optional
+from typing import IO, TYPE_CHECKING, Any, Optional
 
 from . import paths
 from .events import Event, EventError, from_dict
 
 SHOWN_BAD_LINES = 3
 """Line numbers a warning names after the first; a mangled file must not give a page of them."""
+
+if TYPE_CHECKING:
+    from .run_model import RunModel
 
 
 def default_path(run_id: str) -> Path:
@@ -124,3 +127,25 @@ def load_results(path: Path) -> Loaded:
 def read_results(path: Path) -> list[dict[str, Any]]:
     """The event rows of a results file, for callers that need no word about bad lines."""
     return load_results(path).rows
+
+
+class ResultsError(ValueError):
+    """A results file that cannot be read at all (missing, unreadable, not a run)."""
+
+
+def load_model(path: Path) -> tuple[RunModel, list[str]]:
+    """A results file folded into a ``RunModel``, with warnings about what did not fold: the
+    lines that are not events (``Loaded.warning``) and a plan that cannot be read."""
+    from .run_model import RunModel
+
+    try:
+        loaded = load_results(path)
+    except OSError as exc:
+        raise ResultsError(f"cannot read results {path}: {exc.strerror}; "
+                           f"`faasbench history` lists the recorded runs") from None
+    notes: list[str] = []
+    model = RunModel.from_rows(loaded.rows, notes)
+    if not model.cells:
+        raise ResultsError(f"{path} holds no faasbench run")
+    return model, [w for w in (loaded.warning,) if w] + [
+        n for n in notes if n.startswith("[yellow]cannot")]

@@ -2,8 +2,8 @@
 
 A cell is the same cell in both runs only when runtime, benchmark, size and mode agree (a ratio
 is only taken like for like); the rest is listed as present in one run only. The change is
-B's median over A's with its bootstrap interval (``engine.comparison.ratio_estimate``, the
-one rule every ratio follows). Shared by ``faasbench compare`` and the dashboard's history.
+B's median over A's with its bootstrap interval (``engine.stats.ratio_estimate``, the one
+rule every ratio follows). Shared by ``faasbench compare`` and the dashboard's history.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from .comparison import RatioEstimate, ratio_estimate
 from .run_model import CellState, RunModel
+from .stats import RatioEstimate, ratio_estimate
 from .units import fmt_ns, fmt_ratio
 
 CellKey = tuple[str, str, int, str]

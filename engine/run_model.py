@@ -62,6 +62,8 @@ class CellState:
     """The mode that stands in for this cell's (its runtime has no such mode)."""
     note: Optional[str] = None
     error: Optional[str] = None
+    samples: list[SampleRecorded] = field(default_factory=list, repr=False)
+    """Every sample as recorded, warm-ups and failures included: the per-sample exports."""
     _sorted: list[int] = field(default_factory=list, repr=False)
     """wall_ns kept in order as samples arrive, so quantiles cost no sort per redraw."""
 
@@ -71,11 +73,12 @@ class CellState:
         self.footprint, self.note, self.host = event.footprint_bytes, event.note, event.host
         self.artifact_bytes, self.runtime_bytes = event.artifact_bytes, event.runtime_bytes
         self.status = "running"
-        self.wall_ns, self.phases_ns, self._sorted = [], {}, []
+        self.wall_ns, self.phases_ns, self._sorted, self.samples = [], {}, [], []
         self.measured = self.failed = 0
         self.last_ns = self.peak_rss = self.error = None
 
     def add(self, sample: SampleRecorded) -> None:
+        self.samples.append(sample)
         if sample.peak_rss_bytes is not None:
             self.peak_rss = max(self.peak_rss or 0, sample.peak_rss_bytes)
         if sample.warmup:
@@ -113,6 +116,10 @@ class RunModel:
     tally: Tally = field(default_factory=Tally)
     plans: dict[str, tuple[Cell, Settings]] = field(default_factory=dict)
     """Each cell as last planned, with its run's settings: what a re-run starts from."""
+    run_id: Optional[str] = None
+    environment: dict[str, Any] = field(default_factory=dict)
+    """The last run's machine, from its ``RunPlanned``: where the numbers came from."""
+    finished: Optional[RunFinished] = None
     _planned: list[str] = field(default_factory=list, repr=False)
 
     def plan(self, plan: Plan) -> list[str]:
@@ -150,6 +157,7 @@ class RunModel:
         if isinstance(event, CellFinished):
             return self._finish(event, notes)
         if isinstance(event, RunPlanned):
+            self.run_id, self.environment, self.finished = event.run_id, event.environment, None
             try:
                 self.plan(Plan.from_dict(event.plan, check=False))
             except PlanError as exc:
@@ -162,6 +170,7 @@ class RunModel:
         elif isinstance(event, ArtifactBuilt) and not event.cached:
             notes.append(f"built {event.benchmark} ({event.target}) in {event.seconds:.1f} s")
         elif isinstance(event, RunFinished):
+            self.finished = event
             self._settle("cancelled" if event.cancelled else "skipped")
             notes.append(f"run finished: {event.ok_samples} ok, {event.failed_samples} failed, "
                          f"{event.seconds:.1f} s" + (" (cancelled)" if event.cancelled else ""))

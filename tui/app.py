@@ -15,9 +15,8 @@ from typing import Any, ClassVar, Optional
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from engine.history import open_run
 from engine.plan import Plan, PlanError
-from engine.results import default_path, results_dir
+from engine.results import default_path, load_results, results_dir
 from engine.run_model import RunModel
 
 from .engine_link import EngineLink
@@ -71,16 +70,13 @@ class FaasbenchApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(SetupScreen(self.config.doctor_report, load_history(self.history_dir)))
         if self.config.replay is not None:
-            try:
-                opened = open_run(self.config.replay)
-            except PlanError as exc:
-                self.notify(str(exc), severity="error", markup=False)
-                return
-            if opened.warning:
-                self.notify(opened.warning, severity="warning", markup=False)
-            self.model, self.results_path = opened.model, self.config.replay
+            loaded, notes = load_results(self.config.replay), []
+            if loaded.warning:
+                self.notify(loaded.warning, severity="warning", markup=False)
+            self.model = RunModel.from_rows(loaded.rows, notes)
+            self.results_path = self.config.replay
             self.push_screen(LiveScreen(self.model, self.config.replay.name))
-            self.broadcast(ModelChanged(frozenset(self.model.cells), opened.notes))
+            self.broadcast(ModelChanged(frozenset(self.model.cells), notes))
 
     def engine(self) -> EngineLink:
         if self.link is None:

@@ -13,6 +13,7 @@ from typing import Any, Callable, NoReturn, Optional
 
 from .. import benchmarks, runtimes
 from ..options import DEFAULT_MODES, DEFAULT_RUNTIMES, FLAGS, MODES, PlanError, RunOptions
+from ..results import ResultsError
 from ..toolchain import LIBCS, OPT_LEVELS, PROFILES, BuildFlags
 
 EXIT_BAD_INPUT = 2
@@ -120,6 +121,16 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="stream events as JSON lines to stdout")
     _add_build_options(run)
 
+    report = sub.add_parser("report", help="a recorded run as tables, its claims, or exports")
+    report.add_argument("run", metavar="RUN",
+                        help="a run id, a unique prefix of one, or a results file (JSONL)")
+    report.add_argument("--format", choices=("text", "md", "csv", "json"), default="text",
+                        help="text (default), md (Markdown), csv (one row per sample), json")
+    report.add_argument("--claims", action="store_true",
+                        help="the study's claims, each with this run's figure and a verdict")
+    report.add_argument("--export-hyperfine", metavar="FILE",
+                        help="also write the run in hyperfine's JSON export layout")
+
     history = sub.add_parser("history", help="the runs kept in the data dir, newest first")
     history.add_argument("--json", action="store_true", help="machine-readable output")
     compare = sub.add_parser("compare", help="the change per cell from run A to run B")
@@ -135,6 +146,13 @@ def parser() -> argparse.ArgumentParser:
     base.add_argument("--mirror", help="Debian mirror (default deb.debian.org)")
     base.add_argument("--rebuild", action="store_true", help="rebuild even if cached")
     return top
+
+
+def terminal_width() -> int:
+    """Tables wrap at the terminal's width, and at 140 columns into files and pipes."""
+    import shutil
+
+    return max(100, shutil.get_terminal_size((140, 24)).columns)
 
 
 def build_flags(args: argparse.Namespace) -> BuildFlags:
@@ -167,6 +185,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             from .run_view import run_command
 
             return run_command(args)
+        if args.command == "report":
+            from .report_view import report_command
+
+            return report_command(args)
         if args.command in ("history", "compare"):
             from .history_view import show_compare, show_history
 
@@ -176,7 +198,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             from .docker_view import clean_command, docker_base_command
 
             return (clean_command if args.command == "clean" else docker_base_command)(args)
-    except PlanError as exc:
+    except (PlanError, ResultsError) as exc:
         print(f"faasbench: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     parser().print_help()

@@ -9,9 +9,10 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from ..history import COLUMNS, list_runs, open_run, resolve, run_id_of, table_row
-from ..results import results_dir
+from ..history import COLUMNS, list_runs, resolve, run_id_of, table_row
+from ..results import load_model, results_dir
 from ..run_diff import CHANGE_COLUMNS, change_row, diff
+from . import terminal_width
 
 
 def warn(text: str) -> None:
@@ -42,18 +43,18 @@ def show_history(as_json: bool) -> int:
                          overflow="fold", ratio=1 if column == COLUMNS[3] else None)
     for info in infos:
         table.add_row(*table_row(info))
-    Console().print(table)
+    Console(width=terminal_width()).print(table)
     return 0
 
 
 def show_compare(name_a: str, name_b: str) -> int:
-    a, b = (open_run(resolve(name)) for name in (name_a, name_b))
-    for run in (a, b):
-        if run.warning:
-            warn(run.warning)
-    result = diff(a.model, b.model)
-    id_a, id_b = run_id_of(a.path), run_id_of(b.path)
-    console = Console()
+    path_a, path_b = resolve(name_a), resolve(name_b)
+    (model_a, warnings_a), (model_b, warnings_b) = load_model(path_a), load_model(path_b)
+    for warning in warnings_a + warnings_b:
+        warn(warning)
+    result = diff(model_a, model_b)
+    id_a, id_b = run_id_of(path_a), run_id_of(path_b)
+    console = Console(width=terminal_width())
     if result.both:
         table = compact_table(result.headline(id_a, id_b))
         for column in CHANGE_COLUMNS:

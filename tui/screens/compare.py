@@ -13,7 +13,7 @@ from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from engine import analysis
 from engine.run_model import RunModel
-from engine.units import fmt_bytes, fmt_ns, fmt_ratio
+from engine.units import UNCLEAR, fmt_bytes, fmt_estimate, fmt_ns
 
 from ..messages import ModelChanged
 from ..widgets.chart import LogBars
@@ -25,7 +25,8 @@ def compute_table(model: RunModel) -> Table:
     """Median per runtime with its ratio to native, like the study's Table 1."""
     runtimes = analysis.runtimes(model)
     builds = "; ".join(analysis.builds(model)) or "–"
-    table = Table(expand=False, title=f"compute benchmarks: median (× native), {builds}")
+    table = Table(expand=False, title=f"compute benchmarks: median (× native), {builds}",
+                  caption=f"{UNCLEAR}: no clear difference (the ratio's 95% interval contains 1)")
     table.add_column("benchmark")
     for runtime in runtimes:
         table.add_column(runtime, justify="right")
@@ -38,7 +39,7 @@ def _median_and_ratio(row: Optional[analysis.CompareRow]) -> str:
     if row is None:
         return "–"
     median, vs = fmt_ns(row.summary["median"]), row.vs["native"]
-    return f"{median} ({fmt_ratio(vs)})" if vs is not None else median
+    return f"{median} ({fmt_estimate(vs, interval=False)})" if vs is not None else median
 
 
 def footprint_table(model: RunModel) -> Table:

@@ -16,9 +16,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from engine.history import COLUMNS, OpenedRun, list_runs, open_run, run_id_of, table_row
-from engine.options import PlanError
-from engine.run_diff import CHANGE_COLUMNS, change_row, diff
+from engine.history import COLUMNS, list_runs, run_id_of, table_row
+from engine.results import ResultsError, load_model
+from engine.run_diff import CHANGE_COLUMNS, RunDiff, change_row, diff
+from engine.run_model import RunModel
 
 from .compare import CompareScreen
 
@@ -77,25 +78,25 @@ class HistoryScreen(Screen):
             return None
         return Path(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
-    def load(self, path: Path) -> Optional[OpenedRun]:
+    def load(self, path: Path) -> Optional[RunModel]:
         """Read a run back, saying so when it cannot be read or has bad lines."""
         try:
-            opened = open_run(path)
-        except PlanError as exc:
+            model, warnings = load_model(path)
+        except ResultsError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return None
-        if opened.warning:
-            self.notify(opened.warning, severity="warning", markup=False)
-        return opened
+        for warning in warnings:
+            self.notify(warning, severity="warning", markup=False)
+        return model
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_open()
 
     def action_open(self) -> None:
         path = self.selected()
-        opened = self.load(path) if path else None
-        if opened is not None:
-            screen = CompareScreen(opened.model)
+        model = self.load(path) if path else None
+        if model is not None:
+            screen = CompareScreen(model)
             screen.sub_title = f"past run {run_id_of(path)}"
             self.app.push_screen(screen)
 
@@ -115,7 +116,7 @@ class HistoryScreen(Screen):
             return
         a, b = (self.load(path) for path in self.marked)
         if a is not None and b is not None:
-            self.app.push_screen(RunDiffScreen(a, b))
+            self.app.push_screen(RunDiffScreen(*self.marked, diff(a, b)))
 
 
 class RunDiffScreen(Screen):
@@ -123,9 +124,10 @@ class RunDiffScreen(Screen):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back")]
 
-    def __init__(self, a: OpenedRun, b: OpenedRun) -> None:
+    def __init__(self, path_a: Path, path_b: Path, result: RunDiff) -> None:
         super().__init__()
-        self.a, self.b = a, b
+        self.ids = run_id_of(path_a), run_id_of(path_b)
+        self.result = result
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -136,9 +138,9 @@ class RunDiffScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        id_a, id_b = run_id_of(self.a.path), run_id_of(self.b.path)
+        id_a, id_b = self.ids
+        result = self.result
         self.sub_title = f"compare {id_a} → {id_b}"
-        result = diff(self.a.model, self.b.model)
         self.query_one("#diff-title", Static).update(result.headline(id_a, id_b))
         table = self.query_one(DataTable)
         table.add_columns(*CHANGE_COLUMNS)
