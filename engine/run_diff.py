@@ -32,7 +32,9 @@ class CellChange:
     def verdict(self) -> str:
         """"faster" / "slower" when the interval excludes 1, else "no clear difference"."""
         if self.change is None:
-            return "no samples in both"
+            missing = [run for run, median in (("A", self.median_a), ("B", self.median_b))
+                       if median is None]
+            return f"{' and '.join(missing) or 'A or B'} without ok samples"
         if not self.change.clear:
             return "no clear difference"
         return "slower" if self.change.ratio > 1 else "faster"

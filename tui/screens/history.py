@@ -27,6 +27,8 @@ MARKS = ("A", "B")
 
 
 class HistoryScreen(Screen):
+    """Kept runs as ``faasbench history`` lists them; a past run opens read-only."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("o", "open", "Open"),
