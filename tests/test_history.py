@@ -20,10 +20,10 @@ from typing import Any, Optional
 import pytest
 from test_interrupts import wait_for_samples
 from textual.widgets import DataTable
-from tui_support import RECORDED, report
+from tui_support import RECORDED, choose, report, wait_until
 
 from engine.events import EventError, from_dict
-from engine.history import COLUMNS, list_runs, resolve, run_id_of, table_row
+from engine.history import COLUMNS, describe, list_runs, resolve, run_id_of, table_row
 from engine.results import load_model, load_results, read_results
 from engine.run_diff import change_row, diff
 from engine.run_model import RunModel
@@ -316,3 +316,46 @@ def test_diff_takes_like_cells_and_lists_the_rest() -> None:
             assert change.median_b is None and change.verdict == "B without ok samples"
     assert sorted(result.only_a) == sorted((k[0], "nbody", 10000, k[3]) for k in result.only_b)
     assert len(result.only_a) == 5
+
+
+@pytest.mark.fast
+def test_a_dashboard_session_file_is_one_entry_covering_its_runs(tmp_path: Path) -> None:
+    """The dashboard appends each run to its session's file: counts add up, and the file is
+    cut off when its last run has no run_finished (the dashboard was killed mid-run)."""
+    recorded = RECORDED.read_text()
+    ok = sum(r["ok_samples"] for r in read_results(RECORDED) if r["event"] == "run_finished")
+    session = tmp_path / "run-20260101-000000-tui-abc123.jsonl"
+    session.write_text(recorded * 2)
+    info = describe(session)
+    assert (info.run_id, info.runs, info.status, info.ok, info.failed) == (
+        "tui-abc123", 2, "finished", 2 * ok, 0)
+    assert info.runtimes == ("native", "wasmtime") and info.modes == ("cold", "load", "warm")
+    assert table_row(info)[-1] == "finished (2 runs)"
+    session.write_text(recorded + recorded.rsplit("\n", 2)[0] + "\n")
+    assert describe(session).status == "cut off"
+    empty = tmp_path / "run-20260101-000001-x.jsonl"
+    empty.write_text("")
+    assert (describe(empty).status, describe(empty).runs, describe(empty).host) == (
+        "cut off", 0, None)
+
+
+def test_a_dashboard_run_is_kept_in_the_data_dir_and_listed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAASBENCH_DATA_DIR", str(tmp_path))
+
+    async def scenario() -> None:
+        app = make_app(Config(doctor_report=report("native")))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            choose(app, {"nop": 0}, 3)
+            await pilot.press("ctrl+r")
+            await wait_until(pilot, lambda: app.link is not None and not app.link.busy
+                             and app.model.tally.ok == 3)
+            await pilot.press("h")
+            table = app.screen.query_one("#runs", DataTable)
+            assert [Path(key.value) for key in table.rows] == [app.results_path]
+            row = table.get_row_at(0)
+            assert row[1].startswith("tui-") and row[-1] == "finished"
+            assert app.results_path.parent == tmp_path / "results"
+
+    asyncio.run(scenario())
