@@ -22,7 +22,6 @@ from .results import BadLine, ResultsError, bad_lines_warning, parse_row, result
 
 RUN_FILE = re.compile(r"run-(\d{8}-\d{6})-(.+)\.jsonl")
 """``engine.results.default_path``'s names: start time (local) and run id."""
-STATUSES = ("finished", "cancelled", "cut off")
 _SAMPLE = b'{"event":"sample_recorded",'
 
 

@@ -21,7 +21,7 @@ CellKey = tuple[str, str, int, str]
 
 @dataclass(frozen=True)
 class CellChange:
-    """One cell measured in both runs: its medians (None without ok samples) and B / A."""
+    """One cell planned in both runs: its medians (None without ok samples) and B / A."""
 
     key: CellKey
     median_a: Optional[float]
@@ -34,7 +34,8 @@ class CellChange:
         if self.change is None:
             missing = [run for run, median in (("A", self.median_a), ("B", self.median_b))
                        if median is None]
-            return f"{' and '.join(missing) or 'A or B'} without ok samples"
+            return (f"{' and '.join(missing)} without ok samples" if missing
+                    else "no ratio: A's median is 0")
         if not self.change.clear:
             return "no clear difference"
         return "slower" if self.change.ratio > 1 else "faster"
@@ -42,6 +43,8 @@ class CellChange:
 
 @dataclass(frozen=True)
 class RunDiff:
+    """What ``diff`` found: the cells of both runs, and those only one of them has."""
+
     both: list[CellChange]
     only_a: list[CellKey]
     only_b: list[CellKey]
