@@ -7,6 +7,7 @@ the mode its results say it equals. The winner of a group is the lowest median.
 
 from __future__ import annotations
 
+import functools
 import statistics
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -41,9 +42,15 @@ def _bench_order(model: RunModel, bench: str) -> int:
     return list(dict.fromkeys(c.benchmark for c in model.cells.values())).index(bench)
 
 
+@functools.lru_cache(maxsize=1024)
+def _summary(values: tuple[int, ...]) -> dict[str, Any]:
+    """Summaries are redrawn often (live runs); the bootstrap in them runs once per sample set."""
+    return summarize(values)
+
+
 def compare_rows(model: RunModel) -> list[list[CompareRow]]:
     """Per benchmark x mode group, every runtime side by side."""
-    summaries = {cell_id: summarize(c.wall_ns) for cell_id, c in model.cells.items()}
+    summaries = {cell_id: _summary(tuple(c.wall_ns)) for cell_id, c in model.cells.items()}
     vs: dict[str, dict[str, Optional[RatioEstimate]]] = {}
     for bench in dict.fromkeys(c.benchmark for c in model.cells.values()):
         cells = [c for c in model.cells.values() if c.benchmark == bench]

@@ -9,6 +9,7 @@ is ``stats.ratio_estimate``: the ratio of medians with its bootstrap interval.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Optional
@@ -40,5 +41,11 @@ def baseline_values(figures: Sequence[Figure], runtime: str, mode: str) -> Seque
 def ratios(figures: Sequence[Figure]) -> list[dict[str, Optional[RatioEstimate]]]:
     """For each figure (all of one benchmark and size), its median over each baseline's; a
     baseline has no ratio to itself."""
-    return [{base: ratio_estimate(f.values, baseline_values(figures, base, f.mode))
+    return [{base: cached_ratio(tuple(f.values), tuple(baseline_values(figures, base, f.mode)))
              if f.runtime != base else None for base in BASELINES} for f in figures]
+
+
+@functools.lru_cache(maxsize=1024)
+def cached_ratio(values: tuple[float, ...], baseline: tuple[float, ...]) -> Optional[RatioEstimate]:
+    """The dashboard redraws often; each pair of sample sets is bootstrapped once."""
+    return ratio_estimate(values, baseline)

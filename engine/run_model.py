@@ -9,6 +9,7 @@ them; a ``CellStarted`` resets its cell, which is how a re-run's samples replace
 from __future__ import annotations
 
 import bisect
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -120,6 +121,8 @@ class RunModel:
     environment: dict[str, Any] = field(default_factory=dict)
     """The last run's machine, from its ``RunPlanned``: where the numbers came from."""
     finished: Optional[RunFinished] = None
+    started_at: Optional[float] = None
+    """``time.monotonic()`` when the last run was announced: the ETA's clock."""
     _planned: list[str] = field(default_factory=list, repr=False)
 
     def plan(self, plan: Plan) -> list[str]:
@@ -158,6 +161,7 @@ class RunModel:
             return self._finish(event, notes)
         if isinstance(event, RunPlanned):
             self.run_id, self.environment, self.finished = event.run_id, event.environment, None
+            self.started_at = time.monotonic()
             try:
                 self.plan(Plan.from_dict(event.plan, check=False))
             except PlanError as exc:
@@ -175,6 +179,18 @@ class RunModel:
             notes.append(f"run finished: {event.ok_samples} ok, {event.failed_samples} failed, "
                          f"{event.seconds:.1f} s" + (" (cancelled)" if event.cancelled else ""))
         return None
+
+    def eta_seconds(self) -> Optional[float]:
+        """Time left in the last run at the rate so far (samples done against planned), or
+        None before the first sample and after the run."""
+        cells = [self.cells[c] for c in self._planned if c in self.cells]
+        total = sum(c.iterations + c.warmup for c in cells if c.status in ("queued", "running")
+                    ) + sum(len(c.samples) for c in cells if c.status not in ("queued",
+                                                                               "running"))
+        done = sum(len(c.samples) for c in cells)
+        if self.started_at is None or self.finished is not None or not done or done >= total:
+            return None
+        return (time.monotonic() - self.started_at) * (total - done) / done
 
     def _finish(self, event: CellFinished, notes: list[str]) -> str:
         cell = self._cell(event)

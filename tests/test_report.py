@@ -96,3 +96,33 @@ def test_unreadable_run_is_one_line_and_exit_2(tmp_path):
     out = report(str(tmp_path / "missing.jsonl"))
     assert out.returncode == 2
     assert out.stderr.count("\n") == 1 and "faasbench history" in out.stderr
+
+
+def test_a_paper_run_asks_first_and_no_answer_starts_nothing(tmp_path):
+    """In a terminal (a real pty), the paper preset shows its estimate and waits; "n" ends it
+    before anything is built or run."""
+    import os
+    import pty
+
+    out = tmp_path / "r.jsonl"
+    primary, secondary = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "engine", "run", "--preset", "paper",
+                             "--runtimes", "native", "--out", str(out)],
+                            stdin=secondary, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    os.write(primary, b"n\n")
+    _, err = proc.communicate(timeout=60)
+    os.close(primary)
+    os.close(secondary)
+    assert proc.returncode == 130, err
+    assert "paper preset is long" in err and "estimate:" in err and "not started" in err
+    assert not out.exists()
+
+
+def test_without_a_terminal_nobody_is_asked(monkeypatch):
+    from engine.cli.run_view import confirmed
+    from engine.plan import make_plan
+
+    plan = make_plan(["native"], ["nop"], preset="paper")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    assert confirmed(plan, yes=False)

@@ -15,12 +15,12 @@ from typing import Any, ClassVar, Optional
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from engine.estimate import load_history
 from engine.plan import Plan, PlanError
 from engine.results import default_path, load_results, results_dir
 from engine.run_model import RunModel
 
 from .engine_link import EngineLink
-from .estimate import load_history
 from .messages import EngineEvents, EngineExited, ModelChanged, RerunRequested, RunRequested
 from .screens.compare import CompareScreen
 from .screens.help import HelpScreen

@@ -119,6 +119,9 @@ def parser() -> argparse.ArgumentParser:
     _add_run_options(run)
     run.add_argument("--out", help="results file (JSONL); default: a new file in the data dir")
     run.add_argument("--json", action="store_true", help="stream events as JSON lines to stdout")
+    run.add_argument("--yes", action="store_true",
+                     help="start a long preset (paper) without asking; without a terminal "
+                          "nobody is asked")
     _add_build_options(run)
 
     report = sub.add_parser("report", help="a recorded run as tables, its claims, or exports")

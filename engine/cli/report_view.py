@@ -21,17 +21,6 @@ from . import terminal_width
 FORMATS = ("text", "md", "csv", "json")
 
 
-def claims_table(verdicts: list[claim_checks.Verdict]) -> tables.Table:
-    table = tables.Table("the study's claims, re-checked on this run",
-                         ["claim", "mode", "verdict", "figure [95% CI]", "compares / why"],
-                         caption="holds / does not hold: the whole interval is on that side of "
-                                 "the claimed threshold; no clear verdict: it straddles it")
-    for v in verdicts:
-        table.rows.append([f"({v.id}) {v.claim}", v.mode, v.verdict, v.figure or "–",
-                           v.why if v.verdict == claim_checks.NOT_MEASURED else v.compares])
-    return table
-
-
 def _ladder_charts(model: RunModel) -> str:
     charts = []
     for bench in analysis.COLD_START_BENCHMARKS:
@@ -57,7 +46,7 @@ def report_command(args: argparse.Namespace) -> int:
         sys.stdout.write(render.as_json(model, verdicts))
         return 0
     sections = (tables.all_tables(model) if not args.claims
-                else [tables.environment(model), claims_table(verdicts)])
+                else [tables.environment(model), tables.claims_table(verdicts)])
     if args.format == "md":
         sys.stdout.write(render.as_markdown(sections))
     else:

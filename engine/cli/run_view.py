@@ -13,9 +13,17 @@ from pathlib import Path
 from typing import Any, Callable
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from ..benchmarks import BENCHMARKS, PRESETS
+from ..estimate import CONFIRM_PRESETS, plan_estimate
 from ..events import (
     ArtifactBuilt,
     CellFinished,
@@ -75,8 +83,23 @@ def _read_plan(source: str) -> str:
         raise PlanError(f"cannot read the plan {source}: {exc.strerror}") from None
 
 
+def confirmed(plan: Plan, yes: bool) -> bool:
+    """A long preset asks first, showing the estimate; ``--yes`` or no terminal: no question."""
+    if plan.settings.preset not in CONFIRM_PRESETS or yes or not sys.stdin.isatty():
+        return True
+    print(f"the {plan.settings.preset} preset is long: {len(plan.cells)} cells, "
+          f"{plan_estimate(list(plan.cells))}", file=sys.stderr)
+    try:
+        return input("start it? [y/N] ").strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
+
+
 def run_command(args: argparse.Namespace) -> int:
     plan = plan_from_args(args)
+    if not confirmed(plan, args.yes):
+        print("not started", file=sys.stderr)
+        return EXIT_CANCELLED
     run = Run(plan)
     path = Path(args.out) if args.out else default_path(run.run_id)
     writer = ResultsWriter(path)
@@ -112,7 +135,8 @@ def run_command(args: argparse.Namespace) -> int:
 def _run_with_progress(run: Run, record: Callable[[Event], str], console: Console) -> None:
     total = sum(c.warmup + c.iterations for c in run.plan.cells)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console) as progress:
+                  TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                  console=console) as progress:
         task = progress.add_task("preparing", total=total)
         for event in run.events():
             record(event)

@@ -26,8 +26,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Optional
 
 from .. import analysis
+from ..comparison import cached_ratio
 from ..run_model import CellState, RunModel
-from ..stats import RatioEstimate, ratio_estimate
+from ..stats import RatioEstimate
 from ..units import fmt_bytes, fmt_ns, fmt_ratio
 
 HOLDS, FAILS, UNCLEAR, NOT_MEASURED = "holds", "does not hold", "no clear verdict", "not measured"
@@ -96,7 +97,7 @@ def _ratio_verdict(model: RunModel, claim_id: str, claim: str, benchmark: str, m
     docker, wasm, why = _docker_and_fastest_wasm(model, benchmark, mode)
     if docker is None or wasm is None:
         return Verdict(claim_id, claim, NOT_MEASURED, mode=mode, why=why)
-    estimate = ratio_estimate(docker.wall_ns, wasm.wall_ns)
+    estimate = cached_ratio(tuple(docker.wall_ns), tuple(wasm.wall_ns))
     assert estimate is not None  # both cells have samples
     verdict = _judge(estimate, lambda r: low <= r <= high, low, high)
     return Verdict(
@@ -125,22 +126,23 @@ def start_claims(model: RunModel) -> list[Verdict]:
 def compute_claim(model: RunModel) -> Verdict:
     """(d): every compute benchmark in warm, with the start (nop cold) shown apart."""
     claim = "compute benchmarks 10–50% faster on WebAssembly than in Docker"
-    parts = [_ratio_verdict(model, "d", claim, bench, "warm", 1.1, 1.5)
-             for bench in analysis.COMPUTE_BENCHMARKS
-             if any(c.benchmark == bench for c in model.cells.values())]
-    judged = [p for p in parts if p.verdict != NOT_MEASURED]
+    benches = [b for b in analysis.COMPUTE_BENCHMARKS
+               if any(c.benchmark == b for c in model.cells.values())]
+    parts = {b: _ratio_verdict(model, "d", claim, b, "warm", 1.1, 1.5) for b in benches}
+    judged = {b: p for b, p in parts.items() if p.verdict != NOT_MEASURED}
     if not judged:
-        why = "; ".join(p.why for p in parts) or "no compute benchmark in this run"
+        why = "; ".join(p.why for p in parts.values()) or "no compute benchmark in this run"
         return Verdict("d", claim, NOT_MEASURED, mode="warm", why=why)
-    verdicts = {p.verdict for p in judged}
+    verdicts = {p.verdict for p in judged.values()}
     verdict = FAILS if FAILS in verdicts else UNCLEAR if UNCLEAR in verdicts else HOLDS
     starts = {c.runtime: c.quantile(50) for c in _cells(model, "nop", "cold")}
     start = ", ".join(f"{rt} {fmt_ns(ns)}" for rt, ns in starts.items()) or "not measured"
     return Verdict("d", claim, verdict, mode="warm",
-                   figure="; ".join(f"{p.compares.split(' (')[0]}: {p.figure}"
-                                    for p in judged),
+                   figure="; ".join(f"{bench}: {p.verdict}, {p.figure}"
+                                    for bench, p in judged.items()),
                    compares="warm medians (start kept out); start alone, nop cold: " + start,
-                   why="; ".join(p.why for p in parts if p.why), runs=[model.run_id or ""])
+                   why="; ".join(p.why for p in parts.values() if p.why),
+                   runs=[model.run_id or ""])
 
 
 def footprint_claim(model: RunModel) -> list[Verdict]:

@@ -17,21 +17,27 @@ from .claims import Verdict
 from .tables import Table
 
 
+def to_rich(table: Table) -> Any:
+    """A ``rich.table.Table`` (the terminal report and the dashboard show the same)."""
+    from rich.table import Table as RichTable
+
+    rich = RichTable(title=table.title, caption=table.caption or None,
+                     show_header=any(table.columns), expand=False)
+    for column in table.columns:
+        rich.add_column(column)
+    for row in table.rows:
+        rich.add_row(*row)
+    return rich
+
+
 def as_text(tables: Sequence[Table], width: int = 140, chart: str = "") -> str:
     """Rich tables rendered to plain text (no colour codes: files and pipes read it)."""
     from rich.console import Console
-    from rich.table import Table as RichTable
 
     out = io.StringIO()
     console = Console(file=out, width=width, no_color=True, highlight=False)
     for table in tables:
-        rich = RichTable(title=table.title, caption=table.caption or None,
-                         show_header=any(table.columns))
-        for column in table.columns:
-            rich.add_column(column)
-        for row in table.rows:
-            rich.add_row(*row)
-        console.print(rich)
+        console.print(to_rich(table))
     if chart:
         console.out(chart, highlight=False)
     return out.getvalue()

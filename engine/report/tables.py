@@ -8,12 +8,14 @@ cells are already formatted strings; the machine-readable figures go out through
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
 from .. import analysis
 from ..run_model import CellState, RunModel
 from ..units import UNCLEAR, fmt_bytes, fmt_estimate, fmt_ns, fmt_ns_range
+from .claims import NOT_MEASURED, Verdict
 
 RATIO_NOTE = (f"ratios: median over the baseline's median in the same mode, with the 95% "
               f"bootstrap interval; {UNCLEAR}: no clear difference (the interval contains 1)")
@@ -168,3 +170,15 @@ def all_tables(model: RunModel) -> list[Table]:
     optional = [compute(model), phases(model)]
     return [environment(model), *side_by_side(model), *start_ladder(model),
             *(t for t in optional if t is not None), memory_and_footprint(model)]
+
+
+def claims_table(verdicts: Sequence[Verdict]) -> Table:
+    """One row per verdict: what was claimed, in which mode, and what this run says."""
+    table = Table("the study's claims, re-checked on this run",
+                         ["claim", "mode", "verdict", "figure [95% CI]", "compares / why"],
+                         caption="holds / does not hold: the whole interval is on that side of "
+                                 "the claimed threshold; no clear verdict: it straddles it")
+    for v in verdicts:
+        table.rows.append([f"({v.id}) {v.claim}", v.mode, v.verdict, v.figure or "–",
+                           v.why if v.verdict == NOT_MEASURED else v.compares])
+    return table

@@ -12,6 +12,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from engine import analysis
+from engine.report.claims import claims
+from engine.report.render import to_rich
+from engine.report.tables import claims_table
 from engine.run_model import RunModel
 from engine.units import UNCLEAR, fmt_bytes, fmt_estimate, fmt_ns
 
@@ -104,6 +107,8 @@ class CompareScreen(Screen):
                 yield Static(id="phase-table")
             with TabPane("Footprint", id="footprint"), VerticalScroll():
                 yield Static(id="footprint-table")
+            with TabPane("Claims", id="claims"), VerticalScroll():
+                yield Static(id="claims-table")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -127,6 +132,8 @@ class CompareScreen(Screen):
         self.query_one("#compute-table", Static).update(compute_table(self.model))
         self.query_one("#phase-table", Static).update(phase_table(self.model))
         self.query_one("#footprint-table", Static).update(footprint_table(self.model))
+        self.query_one("#claims-table", Static).update(
+            to_rich(claims_table(claims(self.model))))
 
     def on_model_changed(self, message: ModelChanged) -> None:
         if self.is_current:
