@@ -20,6 +20,7 @@ from .events import (
     CellFinished,
     CellStarted,
     Event,
+    EventError,
     RunError,
     RunFinished,
     RunPlanned,
@@ -238,8 +239,19 @@ class RunModel:
     @classmethod
     def from_rows(cls, rows: Iterable[dict[str, Any]], notes: list[str]) -> RunModel:
         """Rebuild from a results file's lines (``engine.results.read_results``), or from a
-        saved ``run --host ... --json`` stream (its lines name their host)."""
+        saved ``run --host ... --json`` stream (its lines name their host); a row that is not
+        an event is skipped with a note (``load_results`` names such lines)."""
         model = cls()
+        skipped = 0
         for row in rows:
-            model.apply(from_dict(row), notes, row.get("machine"))
+            try:
+                event = from_dict(row)
+            except EventError as exc:
+                skipped += 1
+                if skipped == 1:
+                    notes.append(f"[yellow]skipped a row that is not an event: {exc}[/]")
+                continue
+            model.apply(event, notes, row.get("machine"))
+        if skipped > 1:
+            notes.append(f"[yellow]skipped {skipped} rows that are not events[/]")
         return model

@@ -16,18 +16,18 @@ from typing import Any, ClassVar, Optional
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from engine import paths
 from engine.estimate import load_history
 from engine.plan import Plan, PlanError
 from engine.remote.hosts import LOCAL
 from engine.remote.runner import RemoteOptions
-from engine.results import default_path, read_results
+from engine.results import default_path, load_results, results_dir
 from engine.run_model import RunModel
 
 from .engine_link import EngineLink
 from .messages import EngineEvents, EngineExited, ModelChanged, RerunRequested, RunRequested
 from .screens.compare import CompareScreen
 from .screens.help import HelpScreen
+from .screens.history import HistoryScreen
 from .screens.live import LiveScreen
 from .screens.setup import SetupScreen
 from .watcher import Watcher
@@ -40,7 +40,8 @@ class Config:
     doctor_report: Optional[dict[str, Any]] = None
     """Runtime availability; None probes with ``engine.doctor.doctor()`` in a thread."""
     history_dir: Optional[Path] = None
-    """Earlier results files for the estimate; None means the data dir's ``results``."""
+    """Earlier results files (the estimate, the history screen); None means the data dir's
+    ``results``."""
     results_path: Optional[Path] = None
     """Where this session's runs are appended; None picks a new file in the data dir."""
     replay: Optional[Path] = None
@@ -60,6 +61,7 @@ class FaasbenchApp(App[None]):
     SUB_TITLE = "WebAssembly runtimes vs containers"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help"),
+        Binding("h", "history", "History", show=False),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -71,12 +73,17 @@ class FaasbenchApp(App[None]):
         self.link: Optional[EngineLink] = None
         self.watcher: Optional[Watcher] = None
 
+    @property
+    def history_dir(self) -> Path:
+        return self.config.history_dir or results_dir()
+
     def on_mount(self) -> None:
-        history_dir = self.config.history_dir or paths.data_dir() / "results"
-        self.push_screen(SetupScreen(self.config.doctor_report, load_history(history_dir)))
+        self.push_screen(SetupScreen(self.config.doctor_report, load_history(self.history_dir)))
         if self.config.replay is not None:
-            notes: list[str] = []
-            self.model = RunModel.from_rows(read_results(self.config.replay), notes)
+            loaded, notes = load_results(self.config.replay), []
+            if loaded.warning:
+                self.notify(loaded.warning, severity="warning", markup=False)
+            self.model = RunModel.from_rows(loaded.rows, notes)
             self.results_path = self.config.replay
             self.push_screen(LiveScreen(self.model, self.config.replay.name))
             self.broadcast(ModelChanged(frozenset(self.model.cells), notes))
@@ -174,6 +181,10 @@ class FaasbenchApp(App[None]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
+
+    def action_history(self) -> None:
+        if not isinstance(self.screen, HistoryScreen):
+            self.push_screen(HistoryScreen(self.history_dir))
 
     def on_unmount(self) -> None:
         if self.watcher is not None:

@@ -153,13 +153,21 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
 
     report = sub.add_parser("report", help="a recorded run as tables, its claims, or exports")
-    report.add_argument("run", metavar="RUN", help="a results file (JSONL)")
+    report.add_argument("run", metavar="RUN",
+                        help="a run id, a unique prefix of one, or a results file (JSONL)")
     report.add_argument("--format", choices=("text", "md", "csv", "json"), default="text",
                         help="text (default), md (Markdown), csv (one row per sample), json")
     report.add_argument("--claims", action="store_true",
                         help="the study's claims, each with this run's figure and a verdict")
     report.add_argument("--export-hyperfine", metavar="FILE",
                         help="also write the run in hyperfine's JSON export layout")
+
+    history = sub.add_parser("history", help="the runs kept in the data dir, newest first")
+    history.add_argument("--json", action="store_true", help="machine-readable output")
+    compare = sub.add_parser("compare", help="the change per cell from run A to run B")
+    for name in ("run_a", "run_b"):
+        compare.add_argument(name, metavar=name.upper(),
+                             help="a run id, a unique prefix of one, or a results file")
 
     clean = sub.add_parser("clean", help="remove leftover faasbench containers (and images)")
     clean.add_argument("--images", action="store_true", help="also remove faasbench images")
@@ -241,6 +249,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             from .report_view import report_command
 
             return report_command(args)
+        if args.command in ("history", "compare"):
+            from .history_view import show_compare, show_history
+
+            return (show_history(args.json) if args.command == "history"
+                    else show_compare(args.run_a, args.run_b))
         if args.command in ("clean", "docker-base"):
             from .docker_view import clean_command, docker_base_command
 

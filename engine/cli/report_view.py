@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .. import analysis
+from ..history import resolve
 from ..report import claims as claim_checks
 from ..report import render, tables
 from ..report.chart import ladder_chart
@@ -31,7 +32,7 @@ def _ladder_charts(model: RunModel) -> str:
 
 
 def report_command(args: argparse.Namespace) -> int:
-    model, warnings = load_model(Path(args.run))
+    model, warnings = load_model(resolve(args.run))
     for warning in warnings:
         print(f"faasbench: warning: {warning}", file=sys.stderr)
     verdicts = claim_checks.claims(model) if args.claims else []

@@ -13,7 +13,6 @@ import hashlib
 import json
 import subprocess
 import sys
-import tempfile
 import zipfile
 from importlib import metadata
 from pathlib import Path
@@ -32,7 +31,8 @@ _SKIP_META = ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json")
 
 
 def local_wheel(out_dir: Path, name: str = "faasbench") -> Path:
-    """A wheel of the running distribution ``name``, in ``out_dir`` unless it exists already."""
+    """A wheel of the running distribution ``name``, made in ``out_dir`` (an empty folder of
+    the caller's) unless the one it was installed from is still on disk."""
     dist = metadata.distribution(name)
     origin = json.loads(dist.read_text("direct_url.json") or "{}")
     url = urlparse(origin.get("url", ""))
@@ -46,11 +46,10 @@ def local_wheel(out_dir: Path, name: str = "faasbench") -> Path:
 
 
 def _pip_wheel(source: Path, out_dir: Path) -> Path:
-    build = Path(tempfile.mkdtemp(dir=out_dir))
     done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
-                           str(build), str(source)], capture_output=True, text=True,
+                           str(out_dir), str(source)], capture_output=True, text=True,
                           check=False)
-    wheels = sorted(build.glob("*.whl"))
+    wheels = sorted(out_dir.glob("*.whl"))
     if done.returncode != 0 or not wheels:
         raise HostError(f"cannot build a wheel of {source}: {done.stderr.strip()[-300:]}")
     return wheels[0]

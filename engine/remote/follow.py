@@ -10,7 +10,9 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional, Protocol
+from typing import TYPE_CHECKING, Optional, Protocol
+
+from ..events import Event, EventError, from_dict
 
 if TYPE_CHECKING:
     import asyncssh
@@ -56,15 +58,16 @@ class SftpSource:
             return None
 
 
-async def follow(source: Source, offset: int = 0) -> AsyncIterator[list[dict[str, Any]]]:
-    """Each batch of new complete lines as rows (unreadable lines skipped), an empty batch
-    after every quiet poll so the caller can decide when a quiet file has stopped."""
+async def follow(source: Source, offset: int = 0) -> AsyncIterator[list[Event]]:
+    """Each batch of new complete lines as events (lines that are not events skipped), an
+    empty batch after every quiet poll so the caller can decide when a quiet file has
+    stopped."""
     while True:
         data = await source.read(offset)
         end = data.rfind(b"\n") + 1 if data else 0
         if end:
             offset += end
-            yield parse_lines(data[:end])
+            yield parse_events(data[:end])
             if len(data) == CHUNK:
                 continue
         else:
@@ -72,11 +75,13 @@ async def follow(source: Source, offset: int = 0) -> AsyncIterator[list[dict[str
         await asyncio.sleep(POLL_SECONDS)
 
 
-def parse_lines(data: bytes) -> list[dict[str, Any]]:
-    rows = []
+def parse_events(data: bytes) -> list[Event]:
+    """Complete JSON lines as events; a torn or foreign line is skipped (the results file
+    stays the record; ``engine.results.load_results`` names such lines)."""
+    events = []
     for line in data.splitlines():
         try:
-            rows.append(json.loads(line))
-        except ValueError:
+            events.append(from_dict(json.loads(line)))
+        except (ValueError, EventError):
             continue
-    return rows
+    return events

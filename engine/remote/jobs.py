@@ -21,7 +21,6 @@ from ..events import (
     RunError,
     RunPlanned,
     SampleRecorded,
-    from_dict,
 )
 from ..plan import Plan
 from ..stats import cell_summary
@@ -126,9 +125,9 @@ async def follow_job(conn: asyncssh.SSHClientConnection, job: Job,
     checked = time.monotonic()
     try:
         async with conn.start_sftp_client() as sftp:
-            async for rows in follow(SftpSource(sftp, job.results, job.host)):
-                for row in rows:
-                    event = with_job(from_dict(row), job)
+            async for batch in follow(SftpSource(sftp, job.results, job.host)):
+                for event in batch:
+                    event = with_job(event, job)
                     tracker.see(event)
                     emit(event)
                 if tracker.finished:
@@ -136,7 +135,7 @@ async def follow_job(conn: asyncssh.SSHClientConnection, job: Job,
                 if stopping() and not signalled:
                     signalled = True
                     await run_argv(conn, ["kill", "-INT", str(job.pid)])
-                if not rows and time.monotonic() - checked > ALIVE_CHECK_SECONDS:
+                if not batch and time.monotonic() - checked > ALIVE_CHECK_SECONDS:
                     checked = time.monotonic()
                     if not await _alive(conn, job):
                         tail = await _log_tail(sftp, job.log)

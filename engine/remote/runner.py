@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import queue
 import re
+import shutil
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -21,10 +23,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
 
 from .. import paths
-from ..events import Event, RunError, from_dict
+from ..events import Event, RunError
 from ..plan import Plan
 from ..results import ResultsWriter, read_results
-from .follow import parse_lines
+from .follow import parse_events
 from .hosts import Host, parse_host
 from .jobs import CellTracker, Job, follow_job, job_of, launch
 from .probe import probe, usable_problem
@@ -60,6 +62,8 @@ class Fanout:
         self._jobs: list[tuple[str, Callable[[Emit], Awaitable[None]]]] = []
         self._queue: queue.Queue[Optional[tuple[str, Event]]] = queue.Queue()
         self._stop = threading.Event()
+        self._wheel: Optional[asyncio.Future[Path]] = None
+        self._scratch: Optional[str] = None
 
     def add(self, host: str, path: Path, job: Callable[[Emit], Awaitable[None]]) -> None:
         self.paths[host] = path
@@ -93,6 +97,17 @@ class Fanout:
                 yield items
         thread.join()
 
+    async def wheel(self) -> Path:
+        """This machine's wheel for ``--bootstrap``, made once however many hosts need it,
+        in a folder of this run's own (removed at the end)."""
+        if self._wheel is None:
+            from .bootstrap import local_wheel
+
+            self._scratch = tempfile.mkdtemp(prefix="faasbench-wheel-")
+            self._wheel = asyncio.ensure_future(
+                asyncio.to_thread(local_wheel, Path(self._scratch)))
+        return await self._wheel
+
     async def _main(self) -> None:
         async def one(host: str, job: Callable[[Emit], Awaitable[None]]) -> None:
             def emit(event: Event) -> None:
@@ -108,6 +123,8 @@ class Fanout:
         try:
             await asyncio.gather(*(one(host, job) for host, job in self._jobs))
         finally:
+            if self._scratch is not None:
+                shutil.rmtree(self._scratch, ignore_errors=True)
             self._queue.put(None)
 
 
@@ -164,8 +181,7 @@ async def _run_local(plan: Plan, path: Path, emit: Emit, fanout: Fanout) -> None
             proc.send_signal(2)  # SIGINT: the engine's clean cancel
         if line == b"":
             break
-        for row in parse_lines(line or b""):
-            event = from_dict(row)
+        for event in parse_events(line or b""):
             tracker.see(event)
             emit(event)
     code = await proc.wait()
@@ -184,10 +200,9 @@ async def _run_remote(host: Host, plan: Plan, path: Path, options: RemoteOptions
         if problem and not options.bootstrap:
             raise HostError(problem)
         if problem:
-            from .bootstrap import bootstrap, local_wheel
+            from .bootstrap import bootstrap
 
-            wheel = await asyncio.to_thread(local_wheel, paths.cache_dir() / "wheels")
-            info = await bootstrap(conn, info, host.name, wheel)
+            info = await bootstrap(conn, info, host.name, await fanout.wheel())
         job = await launch(conn, host.name, info, plan)
         await _keep(conn, job, path, emit, fanout)
 

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
 
-from ..events import Event, RunError, from_dict
+from ..events import RunError
 from ..options import PlanError
 from .follow import LocalSource, SftpSource, Source, follow
 from .hosts import Host, parse_host
@@ -90,13 +90,12 @@ async def _pump(source: Source, emit: Emit, stopping: Callable[[], bool],
     """Events as lines arrive, until RunFinished or the watcher stops."""
     last = time.monotonic()
     warned = False
-    async for rows in follow(source):
-        for row in rows:
-            event: Event = from_dict(row)
+    async for batch in follow(source):
+        for event in batch:
             emit(event)
             if event.name == "run_finished":
                 return
-        if rows:
+        if batch:
             last, warned = time.monotonic(), False
         elif not warned and time.monotonic() - last > quiet_seconds:
             warned = True

@@ -126,22 +126,23 @@ def start_claims(model: RunModel) -> list[Verdict]:
 def compute_claim(model: RunModel) -> Verdict:
     """(d): every compute benchmark in warm, with the start (nop cold) shown apart."""
     claim = "compute benchmarks 10–50% faster on WebAssembly than in Docker"
-    parts = [_ratio_verdict(model, "d", claim, bench, "warm", 1.1, 1.5)
-             for bench in analysis.COMPUTE_BENCHMARKS
-             if any(c.benchmark == bench for c in model.cells.values())]
-    judged = [p for p in parts if p.verdict != NOT_MEASURED]
+    benches = [b for b in analysis.COMPUTE_BENCHMARKS
+               if any(c.benchmark == b for c in model.cells.values())]
+    parts = {b: _ratio_verdict(model, "d", claim, b, "warm", 1.1, 1.5) for b in benches}
+    judged = {b: p for b, p in parts.items() if p.verdict != NOT_MEASURED}
     if not judged:
-        why = "; ".join(p.why for p in parts) or "no compute benchmark in this run"
+        why = "; ".join(p.why for p in parts.values()) or "no compute benchmark in this run"
         return Verdict("d", claim, NOT_MEASURED, mode="warm", why=why)
-    verdicts = {p.verdict for p in judged}
+    verdicts = {p.verdict for p in judged.values()}
     verdict = FAILS if FAILS in verdicts else UNCLEAR if UNCLEAR in verdicts else HOLDS
     starts = {c.runtime: c.quantile(50) for c in _cells(model, "nop", "cold")}
     start = ", ".join(f"{rt} {fmt_ns(ns)}" for rt, ns in starts.items()) or "not measured"
     return Verdict("d", claim, verdict, mode="warm",
-                   figure="; ".join(f"{p.compares.split(' (')[0]}: {p.figure}"
-                                    for p in judged),
+                   figure="; ".join(f"{bench}: {p.verdict}, {p.figure}"
+                                    for bench, p in judged.items()),
                    compares="warm medians (start kept out); start alone, nop cold: " + start,
-                   why="; ".join(p.why for p in parts if p.why), runs=[model.run_id or ""])
+                   why="; ".join(p.why for p in parts.values() if p.why),
+                   runs=[model.run_id or ""])
 
 
 def footprint_claim(model: RunModel) -> list[Verdict]:

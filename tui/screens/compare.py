@@ -165,4 +165,8 @@ class CompareScreen(Screen):
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
     def action_tune(self) -> None:
+        if self.model is not getattr(self.app, "model", None):
+            self.notify("this is a past run, opened from the history: start a new run to "
+                        "measure again", severity="warning")
+            return
         tune_cell(self, self.model, self.selected_cell())
