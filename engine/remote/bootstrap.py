@@ -33,7 +33,7 @@ _SKIP_META = ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json")
 def local_wheel(out_dir: Path, name: str = "faasbench") -> Path:
     """A wheel of the running distribution ``name``, made in ``out_dir`` (an empty folder of
     the caller's) unless the one it was installed from is still on disk."""
-    dist = metadata.distribution(name)
+    dist = installed(name)
     origin = json.loads(dist.read_text("direct_url.json") or "{}")
     url = urlparse(origin.get("url", ""))
     source = Path(unquote(url.path)) if url.scheme == "file" else None
@@ -43,6 +43,17 @@ def local_wheel(out_dir: Path, name: str = "faasbench") -> Path:
     if source is not None and origin.get("dir_info", {}).get("editable"):
         return _pip_wheel(source, out_dir)
     return repack(dist, out_dir)
+
+
+def installed(name: str) -> metadata.Distribution:
+    """The installed distribution (a ``.dist-info``), not a build's ``.egg-info`` that a
+    source tree on ``sys.path`` may also offer under the same name."""
+    found = [d for d in metadata.distributions(name=name) if d.read_text("WHEEL") is not None
+             or d.read_text("direct_url.json") is not None]
+    if not found:
+        raise HostError(f"{name} is not installed here as a package, so there is no wheel to "
+                        f"copy; pip install it (or `pip install -e .` in the checkout)")
+    return found[0]
 
 
 def _pip_wheel(source: Path, out_dir: Path) -> Path:
