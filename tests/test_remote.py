@@ -313,3 +313,65 @@ def test_dashboard_watch_follows_a_growing_file(sshd: Sshd, tmp_path: Path) -> N
 
     run(scenario())
     assert writer.wait(60) == 0
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize(("text", "expected"), [
+    ("local", ("local", "local", None, None)),
+    ("me@box.example:2222", ("me@box.example:2222", "box.example", "me", 2222)),
+    ("alias", ("alias", "alias", None, None)),
+])
+def test_host_names(text: str, expected: tuple[Any, ...]) -> None:
+    from engine.remote.hosts import parse_host
+
+    host = parse_host(text)
+    assert (host.name, host.host, host.user, host.port) == expected
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize(("text", "message"), [
+    ("me@box:99999", "port 99999 is not between 1 and 65535"),
+    ("me@box;rm -rf /", "is not of the form user@host[:port]"),
+    ("-oProxyCommand=x", "is not of the form user@host[:port]"),
+    ("", "is not of the form user@host[:port]"),
+])
+def test_bad_host_names_are_one_line_errors(text: str, message: str) -> None:
+    from engine.options import PlanError
+    from engine.remote.hosts import parse_hosts
+
+    with pytest.raises(PlanError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        parse_hosts([text])
+
+
+@pytest.mark.fast
+def test_bad_host_on_the_command_line_exits_2(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "engine", "run", "--host", "a b", *QUICK],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "'a b' is not of the form user@host[:port]" in done.stderr
+    twice = subprocess.run([sys.executable, "-m", "engine", "run", "--host", "local",
+                            "--host", "local", *QUICK], capture_output=True, text=True)
+    assert twice.returncode == 2 and "given twice" in twice.stderr
+    missing = subprocess.run([sys.executable, "-m", "engine", "watch",
+                              str(tmp_path / "none.jsonl")], capture_output=True, text=True)
+    assert missing.returncode == 2 and "no results file" in missing.stderr
+
+
+@pytest.mark.fast
+def test_watch_says_when_a_file_stops_growing(tmp_path: Path) -> None:
+    """A run killed mid-way leaves a file without run_finished: watching it says so (once)."""
+    from engine.events import RunError
+    from engine.remote.runner import RemoteOptions
+    from engine.remote.watch import watch
+
+    recorded = (Path(__file__).parent / "data" / "tui" / "recorded_run.jsonl").read_text()
+    cut = tmp_path / "cut.jsonl"
+    cut.write_text("".join(recorded.splitlines(keepends=True)[:20]))
+    fanout = watch(str(cut), RemoteOptions(), quiet_seconds=0.5)
+    seen = []
+    for _, event in fanout.events():
+        seen.append(event)
+        if isinstance(event, RunError):
+            fanout.cancel()
+    assert len(seen) == 21 and isinstance(seen[-1], RunError)
+    assert "has not grown for 0.5 s and has no run_finished line" in seen[-1].message

@@ -99,7 +99,7 @@ async def _pump(source: Source, emit: Emit, stopping: Callable[[], bool],
             last, warned = time.monotonic(), False
         elif not warned and time.monotonic() - last > quiet_seconds:
             warned = True
-            emit(RunError(f"{source.name} has not grown for {quiet_seconds:.0f} s and has no "
+            emit(RunError(f"{source.name} has not grown for {quiet_seconds:g} s and has no "
                           f"run_finished line: the run may have stopped (still watching)"))
         if stopping():
             return
