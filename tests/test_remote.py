@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -214,6 +215,33 @@ def test_an_installed_distribution_packs_back_into_a_wheel(tmp_path: Path) -> No
                            env={**os.environ, "PYTHONPATH": str(target)})
     where, version = probe.stdout.split()
     assert where.startswith(str(target)) and version == metadata.version("dacite")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGUSR1])
+def test_stop_and_cancel_cell_reach_every_host(sshd: Sshd, tmp_path: Path,
+                                               signum: signal.Signals) -> None:
+    """Ctrl-C stops the run on every host, SIGUSR1 (the dashboard's cancel cell) the current
+    cell; each host keeps what it measured and closes its file properly."""
+    out = tmp_path / "runs"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "engine", "run", "--host", "local", "--host", ALIAS,
+         "--remote-faasbench", VENV_FAASBENCH, "--runtimes", "native", "--benchmarks", "nbody",
+         "--iterations", "2000", "--mode", "cold", "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=sshd.client_env(paths.cache_dir(), tmp_path / "data"))
+    deadline = time.monotonic() + 120
+    while sum(events(p).count("sample_recorded") >= 5 for p in out.glob("*.jsonl")) < 2:
+        assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
+        time.sleep(0.1)
+    proc.send_signal(signum)
+    proc.communicate(timeout=120)
+    assert proc.returncode == (130 if signum == signal.SIGINT else 0)
+    for path in out.glob("*.jsonl"):
+        rows = read_results(path)
+        cell = next(r for r in rows if r["event"] == "cell_finished")
+        assert cell["cancelled"] and 5 <= cell["summary"]["ok"] < 2000
+        assert rows[-1]["event"] == "run_finished"
+        assert rows[-1]["cancelled"] == (signum == signal.SIGINT)
 
 
 def _writer(path: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:

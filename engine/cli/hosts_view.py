@@ -2,7 +2,8 @@
 
 Each host's progress is its own bar; at the end, each host's tables and the hosts side by side.
 The first Ctrl-C asks every host to stop (each keeps what it measured); a second aborts here
-(the hosts' runs go on; ``--resume`` fetches them).
+(the hosts' runs go on; ``--resume`` fetches them). SIGUSR1 (the dashboard's "cancel cell")
+cancels the current cell on every host.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def hosts_command(args: argparse.Namespace) -> int:
         fanout.cancel()
 
     signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGUSR1, lambda signum, frame: fanout.cancel_cell())
     outcome = _follow(fanout, console, args.json)
     for host, path in fanout.paths.items():
         console.print(f"results ({host}): {path}" if path.exists() else

@@ -9,10 +9,11 @@ cell that was running is closed here as failed with the reason (its received sam
 from __future__ import annotations
 
 import dataclasses
+import signal
 import time
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
 
 from ..events import (
     CellFinished,
@@ -83,6 +84,34 @@ async def launch(conn: asyncssh.SSHClientConnection, host: str, info: HostInfo,
     return Job(host, int(str(result.stdout).strip()), f"{stem}.jsonl", f"{stem}.log")
 
 
+class Control(Protocol):
+    """What the user asked of a run in progress (``runner.Fanout``)."""
+
+    @property
+    def stopping(self) -> bool: ...
+
+    @property
+    def cell_cancels(self) -> int: ...
+
+
+class Forwarder:
+    """Turns the user's requests into signals for one engine, each sent once: SIGINT stops
+    the run cleanly, SIGUSR1 cancels its current cell (``engine.cli.run_view``'s handlers)."""
+
+    def __init__(self, control: Control) -> None:
+        self.control, self.stopped, self.cells = control, False, 0
+
+    def due(self) -> list[signal.Signals]:
+        due = []
+        if self.control.stopping and not self.stopped:
+            self.stopped = True
+            due.append(signal.SIGINT)
+        if self.control.cell_cancels > self.cells:
+            self.cells = self.control.cell_cancels
+            due.append(signal.SIGUSR1)
+        return due
+
+
 class CellTracker:
     """The cell in progress and its samples, to close it honestly if the stream breaks."""
 
@@ -114,14 +143,14 @@ class CellTracker:
 
 
 async def follow_job(conn: asyncssh.SSHClientConnection, job: Job,
-                     emit: Callable[[Event], None], stopping: Callable[[], bool],
+                     emit: Callable[[Event], None], control: Control,
                      resume_hint: str) -> None:
     """Hand on the job's events as its results file grows, until its RunFinished; if the
     run there ends without one, or the connection drops, close the running cell as failed."""
     import asyncssh
 
     tracker = CellTracker()
-    signalled = False
+    forward = Forwarder(control)
     checked = time.monotonic()
     try:
         async with conn.start_sftp_client() as sftp:
@@ -132,9 +161,8 @@ async def follow_job(conn: asyncssh.SSHClientConnection, job: Job,
                     emit(event)
                 if tracker.finished:
                     return
-                if stopping() and not signalled:
-                    signalled = True
-                    await run_argv(conn, ["kill", "-INT", str(job.pid)])
+                for signum in forward.due():
+                    await run_argv(conn, ["kill", f"-{signum.name[3:]}", str(job.pid)])
                 if not batch and time.monotonic() - checked > ALIVE_CHECK_SECONDS:
                     checked = time.monotonic()
                     if not await _alive(conn, job):

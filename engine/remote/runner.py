@@ -28,7 +28,7 @@ from ..plan import Plan
 from ..results import ResultsWriter, read_results
 from .follow import parse_events
 from .hosts import Host, parse_host
-from .jobs import CellTracker, Job, follow_job, job_of, launch
+from .jobs import CellTracker, Forwarder, Job, follow_job, job_of, launch
 from .probe import probe, usable_problem
 from .ssh import HostError, connect
 
@@ -62,6 +62,8 @@ class Fanout:
         self._jobs: list[tuple[str, Callable[[Emit], Awaitable[None]]]] = []
         self._queue: queue.Queue[Optional[tuple[str, Event]]] = queue.Queue()
         self._stop = threading.Event()
+        self.cell_cancels = 0
+        """How often the user asked to cancel the current cell (each host's is cancelled)."""
         self._wheel: Optional[asyncio.Future[Path]] = None
         self._scratch: Optional[str] = None
 
@@ -72,6 +74,9 @@ class Fanout:
     def cancel(self) -> None:
         """Ask every host to stop; each keeps what it measured and ends its file properly."""
         self._stop.set()
+
+    def cancel_cell(self) -> None:
+        self.cell_cancels += 1
 
     @property
     def stopping(self) -> bool:
@@ -170,15 +175,14 @@ async def _run_local(plan: Plan, path: Path, emit: Emit, fanout: Fanout) -> None
     proc.stdin.close()
     tracker = CellTracker()
     stderr = asyncio.ensure_future(proc.stderr.read())
-    signalled = False
+    forward = Forwarder(fanout)
     while True:
         try:
             line = await asyncio.wait_for(proc.stdout.readline(), 0.5)
         except asyncio.TimeoutError:
             line = None
-        if fanout.stopping and not signalled:
-            signalled = True
-            proc.send_signal(2)  # SIGINT: the engine's clean cancel
+        for signum in forward.due():
+            proc.send_signal(signum)
         if line == b"":
             break
         for event in parse_events(line or b""):
@@ -225,7 +229,7 @@ async def _keep(conn: asyncssh.SSHClientConnection, job: Job, path: Path, emit: 
         emit(event)
 
     try:
-        await follow_job(conn, job, keep, lambda: fanout.stopping,
+        await follow_job(conn, job, keep, fanout,
                          f"`faasbench run --resume {path}` fetches what it writes")
     finally:
         writer.close()
