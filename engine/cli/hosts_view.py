@@ -35,7 +35,7 @@ from ..remote.tagging import tagged_json
 from ..results import read_results
 from ..units import fmt_ns
 from . import EXIT_BAD_INPUT, PLAN_SHAPING, terminal_width
-from .run_view import EXIT_CANCELLED, plan_from_args
+from .run_view import EXIT_CANCELLED, confirmed, plan_from_args
 
 
 def _options(args: argparse.Namespace) -> RemoteOptions:
@@ -56,6 +56,9 @@ def hosts_command(args: argparse.Namespace) -> int:
     else:
         hosts = parse_hosts(args.host)
         plan = plan_from_args(args)
+        if not confirmed(plan, args.yes):
+            print("not started", file=sys.stderr)
+            return EXIT_CANCELLED
         fanout = run_on_hosts(hosts, plan, _options(args), Path(args.out) if args.out else None)
     console = Console(stderr=True)
 
@@ -67,7 +70,12 @@ def hosts_command(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGUSR1, lambda signum, frame: fanout.cancel_cell())
-    outcome = _follow(fanout, console, args.json)
+    try:
+        outcome = _follow(fanout, console, args.json)
+    except KeyboardInterrupt:
+        console.print("[yellow]stopped following; the runs go on: `faasbench watch` follows "
+                      "local's file, `faasbench run --resume` fetches a host's[/]")
+        outcome = {"ok": False}
     for host, path in fanout.paths.items():
         console.print(f"results ({host}): {path}" if path.exists() else
                       f"results ({host}): none (it did not start)")
