@@ -100,6 +100,18 @@ def test_missing_faasbench_says_what_to_run(cli: Any) -> None:
     assert "--bootstrap" in done.stderr
 
 
+def test_older_faasbench_says_what_to_run(cli: Any, tmp_path: Path) -> None:
+    """No older faasbench release exists to install, so a stand-in answers --version as one
+    would (the only thing the check reads)."""
+    old = tmp_path / "faasbench"
+    old.write_text("#!/bin/sh\necho faasbench 0.0.1\n")
+    old.chmod(0o755)
+    done = cli("run", "--host", ALIAS, "--remote-faasbench", str(old), *QUICK)
+    assert done.returncode == 1
+    assert f"{old} is faasbench 0.0.1, older than" in done.stderr
+    assert "--bootstrap" in done.stderr
+
+
 def test_other_hosts_carry_on_when_one_refuses(cli: Any, tmp_path: Path) -> None:
     dead = f"root@127.0.0.1:{free_port()}"
     done = cli("run", "--host", "local", "--host", dead, *QUICK, "--out", str(tmp_path / "r"))

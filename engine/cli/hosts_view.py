@@ -60,7 +60,7 @@ def hosts_command(args: argparse.Namespace) -> int:
             print("not started", file=sys.stderr)
             return EXIT_CANCELLED
         fanout = run_on_hosts(hosts, plan, _options(args), Path(args.out) if args.out else None)
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)  # a message is one line, whatever the width
 
     def interrupt(signum: int, frame: Any) -> None:
         console.print("[yellow]cancelling on every host: keeping what was measured "
