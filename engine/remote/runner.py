@@ -215,13 +215,17 @@ async def _fetch(host: Host, job: Job, path: Path, options: RemoteOptions, emit:
                  fanout: Fanout) -> None:
     conn = await connect(host, options.accept_new_host_key)
     async with conn:
+        async with conn.start_sftp_client() as sftp:
+            if not await sftp.exists(job.results):
+                raise HostError(f"{job.host}: {job.results} is not there any more; {path} "
+                                f"keeps what was received")
+        path.unlink()  # the host's file holds all of it, and what came after
         await _keep(conn, job, path, emit, fanout)
 
 
 async def _keep(conn: asyncssh.SSHClientConnection, job: Job, path: Path, emit: Emit,
                 fanout: Fanout) -> None:
-    """Follow the job from the start of its file, writing its events to ``path`` anew."""
-    path.unlink(missing_ok=True)
+    """Follow the job from the start of its file, writing its events to ``path``."""
     writer = ResultsWriter(path)
 
     def keep(event: Event) -> None:

@@ -9,7 +9,7 @@ becomes a ``HostError`` with one line saying what is wrong and what to do.
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -32,7 +32,6 @@ class _Lookup:
     files: list[str]
     asked: Optional[tuple[str, Optional[int]]] = None
     known: bool = False
-    _matched: Any = field(default=None, repr=False)
 
     def __call__(self, host: str, addr: str, port: Optional[int]) -> Any:
         import asyncssh
