@@ -90,6 +90,11 @@ def test_doctor_over_ssh(cli: Any) -> None:
     assert report["python"].startswith("3.")
     native = next(r for r in report["runtimes"] if r["name"] == "native")
     assert native["ok"] and all("reason" in r for r in report["runtimes"])
+    shown = cli("doctor", "--host", ALIAS, "--remote-faasbench", VENV_FAASBENCH)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith(f"{ALIAS}: reachable; Python {report['python']}; "
+                                   f"faasbench {report['version']}")
+    assert f"faasbench doctor on {ALIAS}" in shown.stdout
 
 
 def test_missing_faasbench_says_what_to_run(cli: Any) -> None:
@@ -147,6 +152,20 @@ def test_unknown_host_key_refused_then_recorded_changed_key_refused(
     changed = cli(*args, "--accept-new-host-key", home=home)
     assert changed.returncode == 2
     assert "CHANGED" in changed.stderr and "ssh-keygen -R" in changed.stderr
+
+
+def test_a_key_the_host_does_not_accept_is_an_authentication_failure(
+        cli: Any, sshd: Sshd, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    for name in ("config", "known_hosts"):
+        (home / ".ssh" / name).write_bytes((sshd.home / ".ssh" / name).read_bytes())
+    keygen(home / ".ssh" / "id_ed25519")  # a key of its own, not in authorized_keys
+    (home / ".ssh" / "config").write_text((home / ".ssh" / "config").read_text().replace(
+        str(sshd.home), str(home)))
+    done = cli("doctor", "--host", ALIAS, home=home)
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"faasbench: error: {ALIAS}: authentication failed")
 
 
 def test_dropped_connection_keeps_samples_and_resume_fetches_the_rest(
