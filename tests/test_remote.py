@@ -68,6 +68,13 @@ def test_local_and_ssh_host_at_once_side_by_side(cli: Any, tmp_path: Path) -> No
     assert job["host"] == ALIAS and job["results"].endswith(".jsonl")
     assert "hosts side by side" in done.stdout
     assert f"median {ALIAS}" in done.stdout and f"{ALIAS} ÷ local" in done.stdout
+    reported = cli("report", str(out), "--format", "md")
+    assert reported.returncode == 0, reported.stderr
+    assert f"## {ALIAS}: run " in reported.stdout and "## local: run " in reported.stdout
+    side = reported.stdout.split("## hosts side by side")[1].splitlines()
+    assert side[2] == f"| benchmark | size | runtime | mode | median local | median {ALIAS} | " \
+                      f"{ALIAS} ÷ local |"
+    assert side[4].startswith("| nop | 0 | native | cold | ")
 
 
 def test_json_stream_tags_each_event_with_its_host(cli: Any, tmp_path: Path) -> None:

@@ -154,7 +154,8 @@ def parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="a recorded run as tables, its claims, or exports")
     report.add_argument("run", metavar="RUN",
-                        help="a run id, a unique prefix of one, or a results file (JSONL)")
+                        help="a run id, a unique prefix of one, a results file (JSONL), or "
+                             "the --out folder of a run on several hosts")
     report.add_argument("--format", choices=("text", "md", "csv", "json"), default="text",
                         help="text (default), md (Markdown), csv (one row per sample), json")
     report.add_argument("--claims", action="store_true",

@@ -80,7 +80,7 @@ def hosts_command(args: argparse.Namespace) -> int:
         console.print(f"results ({host}): {path}" if path.exists() else
                       f"results ({host}): none (it did not start)")
     if not args.json:
-        _summaries(fanout, console)
+        _summaries(fanout)
     if fanout.stopping:
         return EXIT_CANCELLED
     return 0 if outcome["ok"] else 1
@@ -130,24 +130,38 @@ def _show(host: str, event: Event, progress: Progress, task: Any, console: Conso
     return True
 
 
-def _summaries(fanout: Fanout, console: Console) -> None:
+def _summaries(fanout: Fanout) -> None:
     """Each host's tables from its results file, then the hosts side by side."""
-    from ..host_comparison import rows_from_cells
     from ..report import render, tables
-    from ..report.hosts import host_table
+    from ..report.hosts import host_sections
     from ..run_model import RunModel
 
     models = {h: RunModel.from_rows(read_results(p), []) for h, p in fanout.paths.items()
               if p.exists()}
-    width = terminal_width()
-    for host, model in models.items():
-        sys.stdout.write(f"\n== {host} ==\n")
-        sys.stdout.write(render.as_text(tables.side_by_side(model), width=width))
-    rows = rows_from_cells({h: m.cells.values() for h, m in models.items()})
-    if rows:
-        sys.stdout.write(render.as_text([host_table(rows, list(models))], width=width))
-    elif len(models) > 1:
-        console.print("no cell was measured on two hosts, so there is nothing side by side")
+    sys.stdout.write(render.as_text(host_sections(models, tables.side_by_side),
+                                    width=terminal_width()))
+
+
+def hosts_report(folder: Path, fmt: str) -> int:
+    """``faasbench report FOLDER``: a run on several hosts (``run --host ... --out FOLDER``),
+    each host's report tables, then the hosts side by side."""
+    from ..remote.runner import host_files
+    from ..report import render, tables
+    from ..report.hosts import host_sections
+    from ..run_model import RunModel
+
+    if fmt not in ("text", "md"):
+        raise PlanError(f"a run on several hosts is reported as text or md; for {fmt}, "
+                        f"report each host's file")
+    try:
+        files = host_files(folder)
+    except HostError as exc:
+        raise PlanError(str(exc)) from None
+    models = {host: RunModel.from_rows(read_results(path), []) for host, path in files.items()}
+    sections = host_sections(models, tables.all_tables)
+    sys.stdout.write(render.as_markdown(sections) if fmt == "md"
+                     else render.as_text(sections, width=terminal_width()))
+    return 0
 
 
 def doctor_host_command(args: argparse.Namespace) -> int:

@@ -32,6 +32,10 @@ def _ladder_charts(model: RunModel) -> str:
 
 
 def report_command(args: argparse.Namespace) -> int:
+    if Path(args.run).is_dir():
+        from .hosts_view import hosts_report
+
+        return hosts_report(Path(args.run), args.format)
     model, warnings = load_model(resolve(args.run))
     for warning in warnings:
         print(f"faasbench: warning: {warning}", file=sys.stderr)

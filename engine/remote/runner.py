@@ -27,7 +27,7 @@ from ..events import Event, RunError
 from ..plan import Plan
 from ..results import ResultsWriter, read_results
 from .follow import parse_events
-from .hosts import Host, parse_host
+from .hosts import LOCAL, Host, parse_host
 from .jobs import CellTracker, Forwarder, Job, follow_job, job_of, launch
 from .probe import probe, usable_problem
 from .ssh import HostError, connect
@@ -49,8 +49,30 @@ class RemoteOptions:
     """The faasbench to run on the hosts; default: the bootstrap venv's, then PATH's."""
 
 
+_STAMP = r"\d{8}-\d{6}-[0-9a-f]{6}"
+
+
 def results_path(out_dir: Path, stamp: str, host: str) -> Path:
     return out_dir / f"run-{stamp}-{re.sub(r'[^A-Za-z0-9._-]+', '_', host)}.jsonl"
+
+
+def host_files(folder: Path) -> dict[str, Path]:
+    """The latest run on several hosts in ``folder`` (its files as ``results_path`` names
+    them), by host name as its run_planned line gives it (``local`` for this machine)."""
+    runs: dict[str, list[Path]] = {}
+    for path in folder.glob("run-*.jsonl"):
+        match = re.match(rf"run-({_STAMP})-", path.name)
+        if match:
+            runs.setdefault(match[1], []).append(path)
+    if not runs:
+        raise HostError(f"{folder} holds no run on several hosts (run-STAMP-ID-HOST.jsonl "
+                        f"files, as `faasbench run --host ... --out {folder}` writes them)")
+    latest = sorted(runs[max(runs)])
+    hosts = {}
+    for path in latest:
+        job = job_of(read_results(path)[:1])
+        hosts[job.host if job else LOCAL] = path
+    return dict(sorted(hosts.items(), key=lambda kv: kv[0] != LOCAL))
 
 
 class Fanout:
