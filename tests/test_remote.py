@@ -313,7 +313,8 @@ def test_watch_follows_a_run_another_process_writes(cli: Any, sshd: Sshd, tmp_pa
 def test_dashboard_runs_on_two_hosts_groups_them_and_compares(
         sshd: Sshd, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The setup screen's hosts field: the live view groups the cells under each host, the
-    compare view puts the hosts side by side, each host's results in a file of its own."""
+    compare view puts the hosts side by side, each host's results in a file of its own; a
+    re-run of a host's cell runs there."""
     from textual.widgets import Input, Static
     from tui_support import choose, report, run, screen_text, wait_until
 
@@ -341,6 +342,14 @@ def test_dashboard_runs_on_two_hosts_groups_them_and_compares(
             assert all(r.cell.status == "done" and len(r.cell.wall_ns) == 3 for r in rows)
             heads = [str(h.render()) for h in app.screen.query(".host-head")]
             assert heads == ["on local", f"on {ALIAS}"]
+
+            rows[1].focus()  # a re-run goes back to the cell's own host
+            await pilot.press("r")
+            await pilot.press("ctrl+a", "ctrl+k", *"4", "enter")
+            remote = app.model.cells[f"{ALIAS}: native/nop/cold"]
+            await wait_until(pilot, lambda: len(remote.wall_ns) == 4 and not app.link.busy,
+                             120)
+            assert len(app.model.cells) == 2 and len(rows[0].cell.wall_ns) == 3
             await pilot.press("v")
             await pilot.pause(0.2)
             app.screen.query_one("TabbedContent").active = "hosts"
@@ -353,7 +362,7 @@ def test_dashboard_runs_on_two_hosts_groups_them_and_compares(
     run(scenario())
     hosts_dir = tmp_path / "results-hosts"
     assert len(list(hosts_dir.glob("*-local.jsonl"))) == 1
-    assert len(list(hosts_dir.glob(f"*-{ALIAS}.jsonl"))) == 1
+    assert len(list(hosts_dir.glob(f"*-{ALIAS}.jsonl"))) == 2  # the run, then the re-run
 
 
 def test_dashboard_watch_follows_a_growing_file(sshd: Sshd, tmp_path: Path) -> None:

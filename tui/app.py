@@ -18,7 +18,6 @@ from textual.binding import Binding, BindingType
 
 from engine.estimate import load_history
 from engine.plan import Plan, PlanError
-from engine.remote.hosts import LOCAL
 from engine.remote.runner import RemoteOptions
 from engine.results import default_path, load_results, results_dir
 from engine.run_model import RunModel
@@ -128,7 +127,7 @@ class FaasbenchApp(App[None]):
             self.notify("a run is in progress: wait for it, or cancel it (x)",
                         severity="warning")
             return False
-        link.start(plan, [] if list(hosts) == [LOCAL] else hosts)
+        link.start(plan, hosts)
         return True
 
     def show_live(self) -> None:

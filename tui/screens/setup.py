@@ -210,9 +210,11 @@ class SetupScreen(Screen):
             return None, [str(exc)]
 
     def hosts(self) -> list[str]:
-        """The hosts field, checked like ``faasbench run --host``."""
+        """The hosts field, checked like ``faasbench run --host``; empty when it names only
+        this machine (the dashboard's usual child engine, its cells not labelled by host)."""
         names = [t for t in self.query_one("#hosts", Input).value.split(",") if t.strip()]
-        return [h.name for h in parse_hosts(names or [LOCAL])]
+        hosts = [h.name for h in parse_hosts(names or [LOCAL])]
+        return [] if hosts == [LOCAL] else hosts
 
     @on(Button.Pressed, "#run")
     def action_run(self) -> None:
