@@ -103,12 +103,13 @@ class SetupScreen(Screen):
                                     validators=[checks.Check(checks.iterations)])
         yield Static(id="problems")
         yield Static(id="notes")
-        with Horizontal(id="actions"):
-            yield Button("Run", variant="success", id="run", compact=True)
-            yield Label(" on ")
+        with Horizontal(id="hosts-line"):
+            yield Label("run on ")
             yield Input(LOCAL, compact=True, id="hosts",
                         tooltip="where to run: local (this machine) and/or user@host[:port] "
                                 "over SSH, comma-separated; the hosts run at once")
+        with Horizontal(id="actions"):
+            yield Button("Run", variant="success", id="run", compact=True)
             yield Static(id="estimate")
         yield Footer()
 
