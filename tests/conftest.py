@@ -85,3 +85,34 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     mp.undo()
     if own is not None:
         dockerd("stop", own)
+
+
+@pytest.fixture(scope="session")
+def sshd(tmp_path_factory: pytest.TempPathFactory, built: Any) -> Iterator[Any]:
+    """A real OpenSSH server on 127.0.0.1 for the remote-host tests (tests/ssh_support.py)."""
+    from ssh_support import start_sshd
+
+    from engine import paths
+
+    server = start_sshd(tmp_path_factory.mktemp("sshd"), paths.cache_dir())
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def cli(sshd: Any, tmp_path: Path) -> Callable[..., Any]:
+    """Run ``faasbench ARGS`` as the user whose ~/.ssh points at the test server (``home``
+    swaps in another ~)."""
+    import subprocess
+    import sys
+
+    from engine import paths
+
+    env = sshd.client_env(paths.cache_dir(), tmp_path / "data")
+
+    def run(*args: str, timeout: float = 300, home: Path | None = None) -> Any:
+        return subprocess.run([sys.executable, "-m", "engine", *args], capture_output=True,
+                              text=True, timeout=timeout, check=False,
+                              env={**env, "HOME": str(home or sshd.home)})
+
+    return run

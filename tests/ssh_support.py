@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,10 @@ import psutil
 
 SSHD = "/usr/sbin/sshd"
 ALIAS = "faasbench-test"
+"""The server's name in the client's ~/.ssh/config."""
+VENV_FAASBENCH = str(Path(sys.executable).parent / "faasbench")
+"""The remote side runs this checkout's faasbench unless a test bootstraps one."""
+QUICK = ["--runtimes", "native", "--benchmarks", "nop", "--iterations", "3", "--mode", "cold"]
 
 
 def free_port() -> int:
