@@ -133,6 +133,8 @@ class RunModel:
     """``time.monotonic()`` when the last run was announced: the ETA's clock."""
     _planned: dict[Optional[str], list[str]] = field(default_factory=dict, repr=False)
     """Each host's last announced cells (key None: this machine)."""
+    _running: set[Optional[str]] = field(default_factory=set, repr=False)
+    """The hosts whose run is announced and not finished: ``finished`` waits for them all."""
 
     def plan(self, plan: Plan, machine: Optional[str] = None) -> list[str]:
         """The cells a run announces; returns the ids that are new."""
@@ -173,6 +175,7 @@ class RunModel:
             return self._finish(event, notes, machine)
         if isinstance(event, RunPlanned):
             self.run_id, self.environment, self.finished = event.run_id, event.environment, None
+            self._running.add(machine)
             self.started_at = time.monotonic()
             try:
                 self.plan(Plan.from_dict(event.plan, check=False), machine)
@@ -187,9 +190,11 @@ class RunModel:
         elif isinstance(event, ArtifactBuilt) and not event.cached:
             notes.append(f"built {event.benchmark} ({event.target}) in {event.seconds:.1f} s")
         elif isinstance(event, RunFinished):
-            self.finished = event
+            self._running.discard(machine)
+            self.finished = None if self._running else event
             self._settle("cancelled" if event.cancelled else "skipped", machine)
-            notes.append(f"run finished: {event.ok_samples} ok, {event.failed_samples} failed, "
+            notes.append(("" if machine is None else f"{machine}: ")
+                         + f"run finished: {event.ok_samples} ok, {event.failed_samples} failed, "
                          f"{event.seconds:.1f} s" + (" (cancelled)" if event.cancelled else ""))
         return None
 
