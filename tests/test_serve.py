@@ -76,6 +76,15 @@ def test_headless_chromium_shows_the_dashboard(server: tuple[subprocess.Popen[st
     assert (tmp_path / "dashboard.png").stat().st_size > 0
 
 
+@pytest.mark.fast
+@pytest.mark.parametrize("port", ["0", "-1", "70000", "http"])
+def test_a_bad_port_is_a_one_line_error(port: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "engine", "serve", "--port", port],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "is not a whole number from 1 to 65535" in done.stderr
+
+
 def test_binding_elsewhere_warns() -> None:
     port = free_port()
     proc = serve("--bind", "0.0.0.0", "--port", str(port))

@@ -150,7 +150,8 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the dashboard to a web browser (textual-serve)")
     serve.add_argument("--bind", default="127.0.0.1",
                        help="address to listen on (default 127.0.0.1: this machine only)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--port", type=_argument_type(_port), default=8000,
+                       help="port, 1..65535 (default 8000)")
 
     report = sub.add_parser("report", help="a recorded run as tables, its claims, or exports")
     report.add_argument("run", metavar="RUN",
@@ -178,6 +179,13 @@ def parser() -> argparse.ArgumentParser:
     base.add_argument("--mirror", help="Debian mirror (default deb.debian.org)")
     base.add_argument("--rebuild", action="store_true", help="rebuild even if cached")
     return top
+
+
+def _port(text: str) -> int:
+    port = int(text) if text.strip().isdigit() else -1
+    if not 0 < port < 65536:
+        raise ValueError(f"port {text!r} is not a whole number from 1 to 65535")
+    return port
 
 
 def _version() -> str:
