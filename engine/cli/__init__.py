@@ -12,7 +12,16 @@ from collections.abc import Sequence
 from typing import Any, Callable, NoReturn, Optional
 
 from .. import benchmarks, runtimes
-from ..options import DEFAULT_MODES, DEFAULT_RUNTIMES, FLAGS, MODES, PlanError, RunOptions
+from ..options import (
+    DEFAULT_MODES,
+    DEFAULT_RUNTIMES,
+    FLAGS,
+    MODES,
+    PlanError,
+    RunOptions,
+    parse_bytes,
+)
+from ..scale_spec import DEFAULT_CONCURRENCY, DEFAULT_REQUESTS, SCALE_RUNTIMES
 from ..toolchain import LIBCS, OPT_LEVELS, PROFILES, BuildFlags
 
 EXIT_BAD_INPUT = 2
@@ -120,6 +129,27 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="stream events as JSON lines to stdout")
     _add_build_options(run)
 
+    scale = sub.add_parser("scale", help="how many warm instances fit here, what a burst of "
+                                         "requests costs (density and latency)")
+    scale.add_argument("--runtimes", type=_csv, default=list(SCALE_RUNTIMES),
+                       help=f"comma-separated (default all): {','.join(SCALE_RUNTIMES)}")
+    scale.add_argument("--benchmark", default="nop",
+                       help=f"the function (default nop): {','.join(benchmarks.BENCHMARKS)}")
+    scale.add_argument("--size", type=int, help="its size (default: the quick preset's)")
+    scale.add_argument("--instances", type=int, default=100,
+                       help="step up 1, 10, 100, ... to this many warm instances (default 100)")
+    scale.add_argument("--requests", type=int, default=DEFAULT_REQUESTS,
+                       help=f"burst size at the top step, 0 for none (default {DEFAULT_REQUESTS})")
+    scale.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY,
+                       help=f"concurrent clients in the burst (default {DEFAULT_CONCURRENCY})")
+    scale.add_argument("--memory-budget", type=_argument_type(parse_bytes), metavar="SIZE",
+                       help="stop stepping up before the instances use more (like 2g; "
+                            "default a quarter of this machine's memory)")
+    _add_run_options(scale)
+    scale.add_argument("--out", help="results file (JSONL); default: a new file in the data dir")
+    scale.add_argument("--json", action="store_true", help="stream events as JSON lines to stdout")
+    _add_build_options(scale)
+
     clean = sub.add_parser("clean", help="remove leftover faasbench containers (and images)")
     clean.add_argument("--images", action="store_true", help="also remove faasbench images")
 
@@ -160,6 +190,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             from .run_view import run_command
 
             return run_command(args)
+        if args.command == "scale":
+            from .scale_view import scale_command
+
+            return scale_command(args)
         if args.command in ("clean", "docker-base"):
             from .docker_view import clean_command, docker_base_command
 
