@@ -26,6 +26,7 @@ from .model import RunModel
 from .screens.compare import CompareScreen
 from .screens.help import HelpScreen
 from .screens.live import LiveScreen
+from .screens.scale import ScaleScreen
 from .screens.setup import SetupScreen
 
 
@@ -52,6 +53,7 @@ class FaasbenchApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
+        Binding("ctrl+s", "scale", "Scale", show=False),
     ]
 
     def __init__(self, config: Config) -> None:
@@ -157,6 +159,10 @@ class FaasbenchApp(App[None]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
+
+    def action_scale(self) -> None:
+        if not isinstance(self.screen, ScaleScreen):
+            self.push_screen(ScaleScreen(self.config.python))
 
     def on_unmount(self) -> None:
         if self.link is not None:

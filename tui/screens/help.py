@@ -23,6 +23,7 @@ HELP = """\
 | `r` | live, compare | re-run the selected cell with new iterations / size |
 | `v` | live | compare runtimes side by side |
 | `n` | live | back to setup for another run |
+| `ctrl+s` | everywhere | scale: density and a burst (`ctrl+r` starts, `ctrl+x` stops) |
 | `escape` | compare, dialogs | back |
 | `↑ ↓` `tab` | everywhere | move; mouse works too |
 | `ctrl+p` | everywhere | command palette (themes) |
