@@ -31,17 +31,19 @@ def cost_table(rows: Sequence[CostRow]) -> Table:
                    "GB-s", "unused", "CPU time", "fuel"):
         table.add_column(column, justify="left" if column in ("runtime", "benchmark", "mode")
                          else "right")
-    reasons = []
+    reasons: dict[str, list[str]] = {}
     for r in rows:
         table.add_row(r.runtime, f"{r.benchmark} {r.size}" if r.size else r.benchmark, r.mode,
                       str(r.invocations), fmt_ns(r.used_ms * 1e6), fmt_ns(r.billed_ms * 1e6),
                       f"{r.memory_mb:g} MB", _usd(r.gb_seconds_per_million),
                       f"{r.unused_share:.0%}", _usd(r.cpu_per_million), _usd(r.fuel_per_million))
-        reasons += [f"{r.runtime} {r.benchmark} {r.mode}: {why}"
-                    for why in (r.cpu_why, r.fuel_why) if why]
+        for why in (r.cpu_why, r.fuel_why):
+            if why and r.runtime not in reasons.setdefault(why, []):
+                reasons[why].append(r.runtime)
     table.caption = ("used / billed: median duration measured / billed (GB-seconds model); "
                      "unused: the share of the GB-seconds duration charge for time not used"
-                     + "".join(f"\n{reason}" for reason in dict.fromkeys(reasons)))
+                     + "".join(f"\nnot measured for {', '.join(names)}: {why}"
+                               for why, names in reasons.items()))
     return table
 
 
@@ -51,7 +53,8 @@ def render_cost(rows: Sequence[CostRow], model: Optional[PriceModel] = None) -> 
     console = Console(file=out, width=WIDTH, force_terminal=False, color_system=None)
     console.print(cost_table(rows))
     if model is not None:
-        console.print("prices: " + "; ".join(model.sources()))
+        for source in model.sources():
+            console.print(f"prices, {source}", overflow="fold")
     return out.getvalue()
 
 

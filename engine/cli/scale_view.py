@@ -34,6 +34,7 @@ from ..units import fmt_bytes, fmt_ns
 from . import build_flags
 
 EXIT_CANCELLED = 130
+TABLE_WIDTH = 120
 
 
 def spec_from_args(args: argparse.Namespace) -> ScaleSpec:
@@ -73,9 +74,12 @@ def scale_command(args: argparse.Namespace) -> int:
         scale.close()
         writer.close()
     if not args.json:
+        out = Console()
+        if not out.is_terminal:
+            out = Console(width=TABLE_WIDTH)  # a file or pipe: wide enough not to wrap figures
         for table in (density_table(seen), burst_table(seen)):
             if table.row_count:
-                Console().print(table)
+                out.print(table)
     console.print(f"results: {path}")
     if scale.cancelled:
         return EXIT_CANCELLED
