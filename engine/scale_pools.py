@@ -28,7 +28,7 @@ from typing import Any, Callable, Optional
 
 from . import cgroups
 from .docker_engine import connect, engine_host
-from .docker_images import remove_containers
+from .docker_images import sweep_containers
 from .host_memory import MemoryFigures, cgroup_usage, engine_daemons, process_tree, shims, sizes
 from .protocol import NodeSpec
 from .runtimes.base import Invocation, Job
@@ -280,17 +280,8 @@ class ContainerPool(Pool):
 
 
 def sweep(run_id: str) -> None:
-    """Remove every container of a scale run, by label; quiet when the engine is gone."""
-    try:
-        client = connect()
-    except Exception:  # no engine: nothing of this run can be running on it
-        return
-    try:
-        remove_containers(client, f"{SCALE_LABEL}={run_id}")
-    except Exception:  # the engine died meanwhile: nothing more can be removed
-        pass
-    finally:
-        client.close()
+    """Remove every container of a scale run, by label."""
+    sweep_containers(f"{SCALE_LABEL}={run_id}")
 
 
 def make_pool(runtime: str, job: Job, scratch: Path, concurrency: int) -> Pool:

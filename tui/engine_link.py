@@ -86,13 +86,7 @@ class EngineLink:
 
     def shutdown(self, grace: float = 5.0) -> None:
         """On exit: cancel cleanly so the results file ends with RunFinished, then make sure."""
-        proc = self.proc
-        self.cancel_run()
-        if proc is not None:
-            try:
-                proc.wait(grace)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        interrupt_and_wait(self.proc, grace)
 
     def _signal(self, signum: int) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -110,6 +104,19 @@ class EngineLink:
         code, problem = stream_events(proc, stderr,
                                       lambda events: self.app.post_message(EngineEvents(events)))
         self.app.post_message(EngineExited(plan.origin, code, problem))
+
+
+def interrupt_and_wait(proc: Optional[subprocess.Popen[bytes]], grace: float) -> None:
+    """SIGINT a child engine (it then keeps what it measured and tears down what it started),
+    wait up to ``grace`` seconds for it, then kill it."""
+    if proc is None:
+        return
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def stream_events(proc: subprocess.Popen[bytes], stderr: IO[bytes],

@@ -35,7 +35,7 @@ from engine.events import (
 from engine.options import PlanError, parse_bytes
 from engine.scale_spec import DEFAULT_CONCURRENCY, DEFAULT_REQUESTS, SCALE_RUNTIMES, ScaleSpec
 
-from ..engine_link import stream_events
+from ..engine_link import interrupt_and_wait, stream_events
 from ..messages import ScaleEnded, ScaleEvents
 
 FIELDS = (("instances", "instances", "100"), ("requests", "requests", str(DEFAULT_REQUESTS)),
@@ -149,13 +149,7 @@ class ScaleScreen(Screen[None]):
 
     def stop_and_wait(self, grace: float = 60.0) -> None:
         """Stop a running scale and wait for its teardown (the engine removes everything)."""
-        proc = self.proc
-        self.action_stop()
-        if proc is not None:
-            try:
-                proc.wait(grace)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        interrupt_and_wait(self.proc, grace)
 
     @on(ScaleEvents)
     def _events(self, message: ScaleEvents) -> None:
