@@ -26,6 +26,9 @@ PHASES: dict[str, str] = {
     "instantiate": "a fresh instance with its WASI context",
     "execute": "the guest's _start, to its exit",
     "exit": "from the guest's end to the host process's exit",
+    "teardown": "wasmtime in a running host: deleting the request's store, which frees its "
+                "instance or returns its slot to the pool (a process's request likewise ends "
+                "when it has exited)",
     "sandbox": "wasmer-sdk: a fresh sandbox holding the package and the data files",
     "run": "wasmer-sdk: the command in the sandbox (compiling on first use, instantiate, execute)",
     "create": "Docker load: creating the container; docker-exec warm: the exec instance",
@@ -118,11 +121,14 @@ _TYPES: dict[str, type] = {cls.__name__: cls
                            for cls in (Prepare, Invoke, Close, Prepared, Failed, Measured)}
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
+
 def encode(message: Message) -> str:
     """One line of JSON (no newline)."""
-    if isinstance(message, Measured):  # the hot path: a shallow copy is enough
-        return json.dumps({"type": "Measured", "invocation": vars(message.invocation),
-                           "ok": message.ok})
+    if isinstance(message, Measured):  # the hot path: a shallow copy, compact separators
+        return _COMPACT.encode({"type": "Measured", "invocation": vars(message.invocation),
+                                "ok": message.ok})
     return json.dumps({"type": type(message).__name__, **asdict(message)})
 
 

@@ -1,24 +1,33 @@
 """Results files: JSONL, one event per line, flushed as each event arrives.
 
 A run killed with SIGKILL therefore keeps every line it wrote. Reports and the dashboard read
-these files back; they never re-run anything.
+these files back; they never re-run anything. A file cut off mid-line (a killed run) or edited
+by hand loads with its valid lines, and the bad ones come back as data (``Loaded.warning``):
+the engine never prints, its callers show the one warning.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Optional
+from typing import IO, TYPE_CHECKING, Any, Optional
 
 from . import paths
-from .events import Event
+from .events import Event, EventError, from_dict
+
+SHOWN_BAD_LINES = 3
+"""Line numbers a warning names after the first; a mangled file must not give a page of them."""
+
+if TYPE_CHECKING:
+    from .run_model import RunModel
 
 
 def default_path(run_id: str) -> Path:
     """A new file under the user data dir, named by start time and run id."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    return paths.data_dir() / "results" / f"run-{stamp}-{run_id}.jsonl"
+    return results_dir() / f"run-{stamp}-{run_id}.jsonl"
 
 
 class ResultsWriter:
@@ -43,13 +52,100 @@ class ResultsWriter:
             self._fh = None
 
 
-def read_results(path: Path) -> list[dict[str, Any]]:
-    """Every complete line of a results file (a torn last line from a crash is skipped)."""
-    rows = []
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            try:
-                rows.append(json.loads(line))
-            except ValueError:
+def results_dir() -> Path:
+    """Where every run is kept, CLI and dashboard alike (``faasbench history`` lists it)."""
+    return paths.data_dir() / "results"
+
+
+@dataclass(frozen=True)
+class BadLine:
+    """A line that was skipped: its number (from 1) and why."""
+
+    number: int
+    reason: str
+
+
+def parse_row(line: str) -> dict[str, Any]:
+    """The event row on one line of a results file; ValueError saying why it is not one."""
+    try:
+        row = json.loads(line)
+    except ValueError as exc:
+        if not line.endswith("\n"):
+            raise ValueError("cut off mid-line (the run was killed or crashed while writing "
+                             "it)") from None
+        raise ValueError(f"not JSON ({exc})") from None
+    try:
+        from_dict(row)
+    except EventError as exc:
+        raise ValueError(f"not an event: {exc}") from None
+    return row
+
+
+def bad_lines_warning(path: Path, bad: list[BadLine]) -> Optional[str]:
+    """One line naming the first bad line (file:line: why) and counting the others."""
+    if not bad:
+        return None
+    first, rest = bad[0], bad[1:]
+    text = f"{path}:{first.number}: skipped, {first.reason}"
+    if rest:
+        shown = ", ".join(str(b.number) for b in rest[:SHOWN_BAD_LINES])
+        text += (f" (and {len(rest)} more bad line{'s' if len(rest) > 1 else ''}: {shown}"
+                 + (", …)" if len(rest) > SHOWN_BAD_LINES else ")"))
+    return text
+
+
+@dataclass
+class Loaded:
+    """A results file's valid event rows, in order, and the lines that were not events."""
+
+    path: Path
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    bad: list[BadLine] = field(default_factory=list)
+
+    @property
+    def warning(self) -> Optional[str]:
+        return bad_lines_warning(self.path, self.bad)
+
+
+def load_results(path: Path) -> Loaded:
+    """Every line of a results file that is an event; the others as ``BadLine``s.
+
+    Raises OSError when the file cannot be read at all.
+    """
+    loaded = Loaded(path)
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
                 continue
-    return rows
+            try:
+                loaded.rows.append(parse_row(line))
+            except ValueError as exc:
+                loaded.bad.append(BadLine(number, str(exc)))
+    return loaded
+
+
+def read_results(path: Path) -> list[dict[str, Any]]:
+    """The event rows of a results file, for callers that need no word about bad lines."""
+    return load_results(path).rows
+
+
+class ResultsError(ValueError):
+    """A results file that cannot be read at all (missing, unreadable, not a run)."""
+
+
+def load_model(path: Path) -> tuple[RunModel, list[str]]:
+    """A results file folded into a ``RunModel``, with warnings about what did not fold: the
+    lines that are not events (``Loaded.warning``) and a plan that cannot be read."""
+    from .run_model import RunModel
+
+    try:
+        loaded = load_results(path)
+    except OSError as exc:
+        raise ResultsError(f"cannot read results {path}: {exc.strerror}; "
+                           f"`faasbench history` lists the recorded runs") from None
+    notes: list[str] = []
+    model = RunModel.from_rows(loaded.rows, notes)
+    if not model.cells:
+        raise ResultsError(f"{path} holds no faasbench run")
+    return model, [w for w in (loaded.warning,) if w] + [
+        n for n in notes if n.startswith("[yellow]cannot")]

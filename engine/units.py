@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    from .stats import RatioEstimate
 
 
 def fmt_ns(ns: Optional[float]) -> str:
@@ -13,6 +16,13 @@ def fmt_ns(ns: Optional[float]) -> str:
         if abs(ns) >= scale:
             return f"{ns / scale:.3g} {unit}" if ns / scale < 100 else f"{ns / scale:.0f} {unit}"
     return f"{ns:.0f} ns"
+
+
+def fmt_ns_range(low: Optional[float], high: Optional[float]) -> str:
+    """"158–233 µs": the unit once when both ends share it."""
+    a, b = fmt_ns(low), fmt_ns(high)
+    head, _, unit = a.rpartition(" ")
+    return f"{head}–{b}" if unit and b.endswith(" " + unit) else f"{a}–{b}"
 
 
 def fmt_bytes(n: Optional[float]) -> str:
@@ -31,3 +41,17 @@ def fmt_ratio(r: Optional[float]) -> str:
     if r >= 100:
         return f"{r:.0f}×"
     return f"{r:.2f}×" if r >= 1 else f"{r:.2g}×"
+
+
+UNCLEAR = "≈"
+"""Marks a ratio whose 95% interval contains 1: no clear difference."""
+
+
+def fmt_estimate(estimate: Optional[RatioEstimate], interval: bool = True) -> str:
+    """A ratio with its 95% interval, "≈" in front when the interval contains 1."""
+    if estimate is None:
+        return "–"
+    text = fmt_ratio(estimate.ratio)
+    if interval:
+        text += f" [{fmt_ratio(estimate.low)[:-1]}–{fmt_ratio(estimate.high)}]"
+    return text if estimate.clear else f"{UNCLEAR}{text}"

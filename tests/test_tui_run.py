@@ -11,9 +11,9 @@ from tui_support import DATA, choose, report, run, screen_text, wait_until
 
 from engine.plan import Plan
 from engine.results import read_results
+from engine.run_model import RunModel
 from engine.units import fmt_ns
 from tui.app import Config, FaasbenchApp, make_app
-from tui.model import RunModel
 from tui.widgets.cell_row import CellRow
 
 RUNTIMES = ("native", "wasmtime")

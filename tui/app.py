@@ -15,16 +15,16 @@ from typing import Any, ClassVar, Optional
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from engine import paths
+from engine.estimate import load_history
 from engine.plan import Plan, PlanError
-from engine.results import default_path, read_results
+from engine.results import default_path, load_results, results_dir
+from engine.run_model import RunModel
 
 from .engine_link import EngineLink
-from .estimate import load_history
 from .messages import EngineEvents, EngineExited, ModelChanged, RerunRequested, RunRequested
-from .model import RunModel
 from .screens.compare import CompareScreen
 from .screens.help import HelpScreen
+from .screens.history import HistoryScreen
 from .screens.live import LiveScreen
 from .screens.scale import ScaleScreen
 from .screens.setup import SetupScreen
@@ -37,7 +37,8 @@ class Config:
     doctor_report: Optional[dict[str, Any]] = None
     """Runtime availability; None probes with ``engine.doctor.doctor()`` in a thread."""
     history_dir: Optional[Path] = None
-    """Earlier results files for the estimate; None means the data dir's ``results``."""
+    """Earlier results files (the estimate, the history screen); None means the data dir's
+    ``results``."""
     results_path: Optional[Path] = None
     """Where this session's runs are appended; None picks a new file in the data dir."""
     replay: Optional[Path] = None
@@ -52,6 +53,7 @@ class FaasbenchApp(App[None]):
     SUB_TITLE = "WebAssembly runtimes vs containers"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help"),
+        Binding("h", "history", "History", show=False),
         Binding("q", "quit", "Quit"),
         Binding("ctrl+s", "scale", "Scale", show=False),
     ]
@@ -63,12 +65,17 @@ class FaasbenchApp(App[None]):
         self.results_path = config.results_path
         self.link: Optional[EngineLink] = None
 
+    @property
+    def history_dir(self) -> Path:
+        return self.config.history_dir or results_dir()
+
     def on_mount(self) -> None:
-        history_dir = self.config.history_dir or paths.data_dir() / "results"
-        self.push_screen(SetupScreen(self.config.doctor_report, load_history(history_dir)))
+        self.push_screen(SetupScreen(self.config.doctor_report, load_history(self.history_dir)))
         if self.config.replay is not None:
-            notes: list[str] = []
-            self.model = RunModel.from_rows(read_results(self.config.replay), notes)
+            loaded, notes = load_results(self.config.replay), []
+            if loaded.warning:
+                self.notify(loaded.warning, severity="warning", markup=False)
+            self.model = RunModel.from_rows(loaded.rows, notes)
             self.results_path = self.config.replay
             self.push_screen(LiveScreen(self.model, self.config.replay.name))
             self.broadcast(ModelChanged(frozenset(self.model.cells), notes))
@@ -163,6 +170,10 @@ class FaasbenchApp(App[None]):
     def action_scale(self) -> None:
         if not isinstance(self.screen, ScaleScreen):
             self.push_screen(ScaleScreen(self.config.python))
+
+    def action_history(self) -> None:
+        if not isinstance(self.screen, HistoryScreen):
+            self.push_screen(HistoryScreen(self.history_dir))
 
     def on_unmount(self) -> None:
         if self.link is not None:

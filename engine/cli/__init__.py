@@ -21,6 +21,7 @@ from ..options import (
     RunOptions,
     parse_bytes,
 )
+from ..results import ResultsError
 from ..scale_spec import DEFAULT_CONCURRENCY, DEFAULT_REQUESTS, SCALE_RUNTIMES
 from ..toolchain import LIBCS, OPT_LEVELS, PROFILES, BuildFlags
 
@@ -127,6 +128,9 @@ def parser() -> argparse.ArgumentParser:
     _add_run_options(run)
     run.add_argument("--out", help="results file (JSONL); default: a new file in the data dir")
     run.add_argument("--json", action="store_true", help="stream events as JSON lines to stdout")
+    run.add_argument("--yes", action="store_true",
+                     help="start a long preset (paper) without asking; without a terminal "
+                          "nobody is asked")
     _add_build_options(run)
 
     scale = sub.add_parser("scale", help="how many warm instances fit here, what a burst of "
@@ -149,6 +153,22 @@ def parser() -> argparse.ArgumentParser:
     scale.add_argument("--out", help="results file (JSONL); default: a new file in the data dir")
     scale.add_argument("--json", action="store_true", help="stream events as JSON lines to stdout")
     _add_build_options(scale)
+    report = sub.add_parser("report", help="a recorded run as tables, its claims, or exports")
+    report.add_argument("run", metavar="RUN",
+                        help="a run id, a unique prefix of one, or a results file (JSONL)")
+    report.add_argument("--format", choices=("text", "md", "csv", "json"), default="text",
+                        help="text (default), md (Markdown), csv (one row per sample), json")
+    report.add_argument("--claims", action="store_true",
+                        help="the study's claims, each with this run's figure and a verdict")
+    report.add_argument("--export-hyperfine", metavar="FILE",
+                        help="also write the run in hyperfine's JSON export layout")
+
+    history = sub.add_parser("history", help="the runs kept in the data dir, newest first")
+    history.add_argument("--json", action="store_true", help="machine-readable output")
+    compare = sub.add_parser("compare", help="the change per cell from run A to run B")
+    for name in ("run_a", "run_b"):
+        compare.add_argument(name, metavar=name.upper(),
+                             help="a run id, a unique prefix of one, or a results file")
 
     clean = sub.add_parser("clean", help="remove leftover faasbench containers (and images)")
     clean.add_argument("--images", action="store_true", help="also remove faasbench images")
@@ -158,6 +178,13 @@ def parser() -> argparse.ArgumentParser:
     base.add_argument("--mirror", help="Debian mirror (default deb.debian.org)")
     base.add_argument("--rebuild", action="store_true", help="rebuild even if cached")
     return top
+
+
+def terminal_width() -> int:
+    """Tables wrap at the terminal's width, and at 140 columns into files and pipes."""
+    import shutil
+
+    return max(100, shutil.get_terminal_size((140, 24)).columns)
 
 
 def build_flags(args: argparse.Namespace) -> BuildFlags:
@@ -194,11 +221,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             from .scale_view import scale_command
 
             return scale_command(args)
+        if args.command == "report":
+            from .report_view import report_command
+
+            return report_command(args)
+        if args.command in ("history", "compare"):
+            from .history_view import show_compare, show_history
+
+            return (show_history(args.json) if args.command == "history"
+                    else show_compare(args.run_a, args.run_b))
         if args.command in ("clean", "docker-base"):
             from .docker_view import clean_command, docker_base_command
 
             return (clean_command if args.command == "clean" else docker_base_command)(args)
-    except PlanError as exc:
+    except (PlanError, ResultsError) as exc:
         print(f"faasbench: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     parser().print_help()

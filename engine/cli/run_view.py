@@ -13,11 +13,17 @@ from pathlib import Path
 from typing import Any, Callable
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from ..benchmarks import BENCHMARKS, PRESETS
-from ..comparison import Figure, ratios
+from ..estimate import CONFIRM_PRESETS, plan_estimate
 from ..events import (
     ArtifactBuilt,
     CellFinished,
@@ -29,10 +35,12 @@ from ..events import (
 )
 from ..options import DEFAULT_MODES, DEFAULT_RUNTIMES, FLAGS, PlanError, RunOptions
 from ..plan import Plan, make_plan, parse_sizes
+from ..report import render, tables
 from ..results import ResultsWriter, default_path
+from ..run_model import RunModel
 from ..runner import Run
-from ..units import fmt_ns, fmt_ratio
-from . import PLAN_SHAPING, build_flags
+from ..units import fmt_ns
+from . import PLAN_SHAPING, build_flags, terminal_width
 
 EXIT_CANCELLED = 130
 
@@ -75,22 +83,37 @@ def _read_plan(source: str) -> str:
         raise PlanError(f"cannot read the plan {source}: {exc.strerror}") from None
 
 
+def confirmed(plan: Plan, yes: bool) -> bool:
+    """A long preset asks first, showing the estimate; ``--yes`` or no terminal: no question."""
+    if plan.settings.preset not in CONFIRM_PRESETS or yes or not sys.stdin.isatty():
+        return True
+    print(f"the {plan.settings.preset} preset is long: {len(plan.cells)} cells, "
+          f"{plan_estimate(list(plan.cells))}", file=sys.stderr)
+    try:
+        return input("start it? [y/N] ").strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
+
+
 def run_command(args: argparse.Namespace) -> int:
     plan = plan_from_args(args)
+    if not confirmed(plan, args.yes):
+        print("not started", file=sys.stderr)
+        return EXIT_CANCELLED
     run = Run(plan)
     path = Path(args.out) if args.out else default_path(run.run_id)
     writer = ResultsWriter(path)
     console = Console(stderr=True)
     _install_interrupt(run, console)
+    model = RunModel()
     finished: list[CellFinished] = []
-    hosts: dict[str, str] = {}
 
     def record(event: Event) -> str:
         line = writer.write(event)
+        if not args.json:  # the summary tables need the samples; a stream reader folds its own
+            model.apply(event, [])
         if isinstance(event, CellFinished):
             finished.append(event)
-        elif isinstance(event, CellStarted) and event.host:
-            hosts[event.cell_id] = event.host
         return line
 
     try:
@@ -102,10 +125,7 @@ def run_command(args: argparse.Namespace) -> int:
     finally:
         writer.close()
     if not args.json:
-        flags = plan.settings.flags
-        for table in summary_tables(finished, hosts, f"profile {flags.profile}, native "
-                                                     f"{flags.libc}"):
-            Console().print(table)
+        sys.stdout.write(render.as_text(tables.side_by_side(model), width=terminal_width()))
     console.print(f"results: {path}")
     if run.cancelled:
         return EXIT_CANCELLED
@@ -115,7 +135,8 @@ def run_command(args: argparse.Namespace) -> int:
 def _run_with_progress(run: Run, record: Callable[[Event], str], console: Console) -> None:
     total = sum(c.warmup + c.iterations for c in run.plan.cells)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console) as progress:
+                  TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                  console=console) as progress:
         task = progress.add_task("preparing", total=total)
         for event in run.events():
             record(event)
@@ -147,30 +168,3 @@ def _run_with_progress(run: Run, record: Callable[[Event], str], console: Consol
             elif isinstance(event, RunFinished):
                 progress.update(task, description="done" if not event.cancelled else "cancelled")
 
-
-def summary_tables(finished: list[CellFinished], hosts: dict[str, str],
-                   build: str) -> list[Table]:
-    """Per benchmark: runtime (with its cold host), mode, median, mean ± sd, ratios to docker
-    and native (engine.comparison's rule), ok/failed; the title names the build (profile and
-    the native C library), which decides what the programs were compiled for."""
-    tables = []
-    for bench in dict.fromkeys(c.benchmark for c in finished):
-        cells = [c for c in finished if c.benchmark == bench]
-        table = Table(title=f"{bench} (size {cells[0].size}, {build})")
-        for column in ("runtime", "mode", "median", "mean ± sd", "× docker", "× native", "ok",
-                       "failed"):
-            table.add_column(column, justify="right" if column != "runtime" else "left")
-        figures = [Figure(c.runtime, c.mode, c.summary.get("median"), c.same_as) for c in cells]
-        for c, vs in zip(cells, ratios(figures)):
-            s = c.summary
-            runtime = f"{c.runtime} ({hosts[c.cell_id]})" if c.cell_id in hosts else c.runtime
-            if c.same_as:
-                table.add_row(runtime, c.mode, f"= {c.same_as}", "", "", "", "–", "–")
-                continue
-            spread = (f"{fmt_ns(s['mean'])} ± {fmt_ns(s['sd'])}" if s["mean"] is not None
-                      else "–")
-            table.add_row(runtime, c.mode, fmt_ns(s["median"]), spread,
-                          fmt_ratio(vs["docker"]), fmt_ratio(vs["native"]), str(s["ok"]),
-                          f"[red]{s['failed']}[/]" if s["failed"] else "0")
-        tables.append(table)
-    return tables

@@ -85,7 +85,8 @@ class LeanRequests:
     output files are emptied, then come a store (memory limit, fuel), a WASI context
     (argv, the read-only preopen, stdout and stderr), an instance from the ``InstancePre``,
     the ``_start`` export by name and the call; the memory size and fuel are read back and the
-    store is deleted, which returns the instance's slot to the pool.
+    store is deleted, which returns the instance's slot to the pool (the "teardown" phase,
+    inside the request's wall time).
     """
 
     def __init__(self, wt: Any, engine: Any, job: Job) -> None:
@@ -136,13 +137,20 @@ class LeanRequests:
         self.outputs.close()
 
     def run(self) -> Invocation:
+        """One request, to the deletion of its store: a request ends when its instance is gone,
+        as a native or container request ends when its process has exited."""
         self.outputs.reset()
         t0 = time.perf_counter_ns()
         store = self.store_new(self.engine_ptr, None, self.no_store_finalizer)
         try:
-            return self._run(store, self.store_context(store), t0)
+            inv = self._run(store, self.store_context(store), t0)
         finally:
             self.store_delete(store)
+        if "execute" in inv.phases_ns:
+            wall = time.perf_counter_ns() - t0
+            inv.phases_ns["teardown"] = wall - inv.wall_ns
+            inv.wall_ns = wall
+        return inv
 
     def _run(self, store: Any, cx: Any, t0: int) -> Invocation:
         self.store_limiter(store, self.memory_bytes, -1, -1, -1, -1)

@@ -11,11 +11,14 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from engine.units import fmt_bytes, fmt_ns, fmt_ratio
+from engine import analysis
+from engine.report.claims import claims
+from engine.report.render import to_rich
+from engine.report.tables import claims_table
+from engine.run_model import RunModel
+from engine.units import UNCLEAR, fmt_bytes, fmt_estimate, fmt_ns
 
-from .. import analysis
 from ..messages import ModelChanged
-from ..model import RunModel
 from ..widgets.chart import LogBars
 from ..widgets.compare_table import CompareTable
 from .tune import tune_cell
@@ -25,7 +28,8 @@ def compute_table(model: RunModel) -> Table:
     """Median per runtime with its ratio to native, like the study's Table 1."""
     runtimes = analysis.runtimes(model)
     builds = "; ".join(analysis.builds(model)) or "–"
-    table = Table(expand=False, title=f"compute benchmarks: median (× native), {builds}")
+    table = Table(expand=False, title=f"compute benchmarks: median (× native), {builds}",
+                  caption=f"{UNCLEAR}: no clear difference (the ratio's 95% interval contains 1)")
     table.add_column("benchmark")
     for runtime in runtimes:
         table.add_column(runtime, justify="right")
@@ -38,7 +42,7 @@ def _median_and_ratio(row: Optional[analysis.CompareRow]) -> str:
     if row is None:
         return "–"
     median, vs = fmt_ns(row.summary["median"]), row.vs["native"]
-    return f"{median} ({fmt_ratio(vs)})" if vs is not None else median
+    return f"{median} ({fmt_estimate(vs, interval=False)})" if vs is not None else median
 
 
 def footprint_table(model: RunModel) -> Table:
@@ -103,6 +107,8 @@ class CompareScreen(Screen):
                 yield Static(id="phase-table")
             with TabPane("Footprint", id="footprint"), VerticalScroll():
                 yield Static(id="footprint-table")
+            with TabPane("Claims", id="claims"), VerticalScroll():
+                yield Static(id="claims-table")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -126,6 +132,8 @@ class CompareScreen(Screen):
         self.query_one("#compute-table", Static).update(compute_table(self.model))
         self.query_one("#phase-table", Static).update(phase_table(self.model))
         self.query_one("#footprint-table", Static).update(footprint_table(self.model))
+        self.query_one("#claims-table", Static).update(
+            to_rich(claims_table(claims(self.model))))
 
     def on_model_changed(self, message: ModelChanged) -> None:
         if self.is_current:
@@ -141,4 +149,8 @@ class CompareScreen(Screen):
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
     def action_tune(self) -> None:
+        if self.model is not getattr(self.app, "model", None):
+            self.notify("this is a past run, opened from the history: start a new run to "
+                        "measure again", severity="warning")
+            return
         tune_cell(self, self.model, self.selected_cell())

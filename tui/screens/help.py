@@ -24,7 +24,10 @@ HELP = """\
 | `v` | live | compare runtimes side by side |
 | `n` | live | back to setup for another run |
 | `ctrl+s` | everywhere | scale: density and a burst (`ctrl+r` starts, `ctrl+x` stops) |
-| `escape` | compare, dialogs | back |
+| `h` | everywhere | history: the runs kept in the data dir |
+| `enter` / `o` | history | open the run in the compare view |
+| `space`, `d` | history | mark runs A and B, then compare them cell by cell |
+| `escape` | compare, history, dialogs | back |
 | `↑ ↓` `tab` | everywhere | move; mouse works too |
 | `ctrl+p` | everywhere | command palette (themes) |
 | `q` | everywhere | quit; the results file's path is printed |
@@ -39,6 +42,10 @@ starred. The start ladder puts each runtime's cold, load and warm nop on one log
 Footprint shows the function and what its host must install, both sides counted.
 Guests never run in this process: a child `faasbench run --plan - --json` does, and every
 dashboard run is saved as a results file.
+
+**History** lists every kept run (CLI and dashboard) as `faasbench history` does; comparing
+two shows, per cell both ran, B's median over A's with its bootstrap 95% interval, as
+`faasbench compare A B` does.
 
 **Start modes**, the same for every runtime:
 

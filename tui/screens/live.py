@@ -11,8 +11,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, RichLog
 
+from engine.estimate import fmt_duration
+from engine.run_model import RunModel
+
 from ..messages import ModelChanged
-from ..model import RunModel
 from ..widgets.cell_row import CellRow
 from ..widgets.text_line import TextLine
 from .tune import tune_cell
@@ -69,6 +71,7 @@ class LiveScreen(Screen):
             f"[b]{done}/{len(self.model.cells)}[/] cells · [green]{self.model.tally.ok}[/] ok · "
             f"[red]{self.model.tally.failed}[/] failed · "
             + (f"running [b]{running}[/] · " if running else "")
+            + (f"ETA {fmt_duration(eta)} · " if (eta := self.model.eta_seconds()) else "")
             + f"results: {self.results_name}")
 
     async def on_model_changed(self, message: ModelChanged) -> None:

@@ -28,13 +28,14 @@ from textual.widgets import (
 from textual.widgets.selection_list import Selection
 
 from engine.benchmarks import BENCHMARKS, PRESET_ITERATIONS, PRESETS
+from engine.estimate import CONFIRM_PRESETS, Key, describe, estimate
 from engine.options import DEFAULT_MODES, DEFAULT_RUNTIMES, MODE_MEANINGS, MODES
 from engine.plan import Plan, PlanError, make_plan
 from engine.toolchain import DEFAULT_PROFILE, PROFILES, BuildFlags
 
 from .. import checks
-from ..estimate import Key, describe, estimate
 from ..messages import DoctorReady, RunRequested
+from .confirm import ConfirmScreen
 
 MAX_NOTES = 3
 
@@ -201,6 +202,15 @@ class SetupScreen(Screen):
 
     @on(Button.Pressed, "#run")
     def action_run(self) -> None:
+        """Start; a long preset asks first with its estimate (as the CLI does)."""
         plan = self.collect()[0]
-        if plan is not None:
+        if plan is None:
+            return
+        if plan.settings.preset not in CONFIRM_PRESETS:
             self.app.post_message(RunRequested(plan))
+            return
+        seconds, unknown = estimate(plan.cells, self.history)
+        question = (f"The {plan.settings.preset} preset is long: {len(plan.cells)} cells, "
+                    f"{describe(seconds, unknown, len(plan.cells))}. Start it?")
+        self.app.push_screen(ConfirmScreen(question), lambda yes: yes and self.app.post_message(
+            RunRequested(plan)))

@@ -13,10 +13,10 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, Static
 
 from engine.benchmarks import BENCHMARKS
+from engine.run_model import CellState, RunModel
 
 from .. import checks
 from ..messages import RerunRequested
-from ..model import CellState, RunModel
 
 
 class TuneScreen(ModalScreen[Optional[RerunRequested]]):

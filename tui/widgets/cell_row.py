@@ -10,9 +10,9 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Sparkline, Static
 
+from engine.run_model import CellState
 from engine.units import fmt_ns
 
-from ..model import CellState
 from .gauge import Gauge
 from .text_line import TextLine
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from engine.units import fmt_ns, fmt_ratio
-
-from ..analysis import CompareRow
+from engine.analysis import CompareRow
+from engine.units import fmt_estimate, fmt_ns
 
 COLUMNS = ("benchmark", "mode", "runtime", "median", "× docker", "× native", "n", "mean ± sd")
-"""Ratios before the spread: at 80 columns they are what must stay on screen."""
+"""Ratios before the spread: at 80 columns they are what must stay on screen. A ratio shows its
+95% interval; "≈" marks one whose interval contains 1."""
 
 
 class CompareTable(DataTable):
@@ -34,8 +34,8 @@ class CompareTable(DataTable):
                     cell.benchmark if index == 0 else "", cell.mode if index == 0 else "",
                     Text(("★ " if row.winner else "  ") + label, style=style),
                     Text(median, style=style, justify="right"),
-                    Text(fmt_ratio(row.vs["docker"]), justify="right"),
-                    Text(fmt_ratio(row.vs["native"]), justify="right"),
+                    Text(fmt_estimate(row.vs["docker"]), justify="right"),
+                    Text(fmt_estimate(row.vs["native"]), justify="right"),
                     Text(str(s["n"]) + (f" ({cell.failed}✗)" if cell.failed else ""),
                          justify="right"),
                     Text(spread, justify="right"),

@@ -1,4 +1,4 @@
-"""The compare view's numbers: pure functions over the model, nothing re-runs.
+"""The compare view's and the reports' numbers: pure functions over the model, nothing re-runs.
 
 Ratios follow ``engine.comparison`` (the same rule as the CLI tables): within one benchmark
 and mode, against docker's and native's medians, a baseline without that mode represented by
@@ -7,15 +7,15 @@ the mode its results say it equals. The winner of a group is the lowest median.
 
 from __future__ import annotations
 
+import functools
 import statistics
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from engine.comparison import Figure, ratios
-from engine.options import MODES
-from engine.stats import summarize
-
-from .model import CellState, RunModel
+from .comparison import Figure, ratios
+from .options import MODES
+from .run_model import CellState, RunModel
+from .stats import RatioEstimate, summarize
 
 COLD_START_BENCHMARKS = ("nop", "cat-sync")
 COMPUTE_BENCHMARKS = ("nbody", "fannkuch-redux", "mandelbrot", "binary-trees")
@@ -27,7 +27,7 @@ class CompareRow:
 
     cell: CellState
     summary: dict[str, Any]
-    vs: dict[str, Optional[float]]
+    vs: dict[str, Optional[RatioEstimate]]
     winner: bool
 
 
@@ -42,14 +42,19 @@ def _bench_order(model: RunModel, bench: str) -> int:
     return list(dict.fromkeys(c.benchmark for c in model.cells.values())).index(bench)
 
 
+@functools.lru_cache(maxsize=1024)
+def _summary(values: tuple[int, ...]) -> dict[str, Any]:
+    """Summaries are redrawn often (live runs); the bootstrap in them runs once per sample set."""
+    return summarize(values)
+
+
 def compare_rows(model: RunModel) -> list[list[CompareRow]]:
     """Per benchmark x mode group, every runtime side by side."""
-    summaries = {cell_id: summarize(c.wall_ns) for cell_id, c in model.cells.items()}
-    vs: dict[str, dict[str, Optional[float]]] = {}
+    summaries = {cell_id: _summary(tuple(c.wall_ns)) for cell_id, c in model.cells.items()}
+    vs: dict[str, dict[str, Optional[RatioEstimate]]] = {}
     for bench in dict.fromkeys(c.benchmark for c in model.cells.values()):
         cells = [c for c in model.cells.values() if c.benchmark == bench]
-        figures = [Figure(c.runtime, c.mode, summaries[c.cell_id]["median"], c.same_as)
-                   for c in cells]
+        figures = [Figure(c.runtime, c.mode, c.wall_ns, c.same_as) for c in cells]
         vs.update(zip((c.cell_id for c in cells), ratios(figures)))
     result = []
     for cells in _groups(model).values():

@@ -1,4 +1,5 @@
-"""What the dashboard knows about a run: cells and their samples, rebuilt from engine events.
+"""What a run is, folded from its events: cells and their samples, for the dashboard and the
+reports alike.
 
 Plain Python, no Textual: the same ``apply`` serves live streams and results files, so the
 screens and the results file can never disagree. Cells appear when a ``RunPlanned`` announces
@@ -8,16 +9,18 @@ them; a ``CellStarted`` resets its cell, which is how a re-run's samples replace
 from __future__ import annotations
 
 import bisect
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from engine.events import (
+from .events import (
     ArtifactBuilt,
     CellEvent,
     CellFinished,
     CellStarted,
     Event,
+    EventError,
     RunError,
     RunFinished,
     RunPlanned,
@@ -25,9 +28,9 @@ from engine.events import (
     Tally,
     from_dict,
 )
-from engine.plan import Cell, Plan, PlanError, Settings
-from engine.stats import percentile
-from engine.units import fmt_ns
+from .plan import Cell, Plan, PlanError, Settings
+from .stats import percentile
+from .units import fmt_ns
 
 MAX_FAILURE_NOTES = 5
 """Failed samples logged per batch; a failing nop run must not flood the log pane."""
@@ -60,6 +63,8 @@ class CellState:
     """The mode that stands in for this cell's (its runtime has no such mode)."""
     note: Optional[str] = None
     error: Optional[str] = None
+    samples: list[SampleRecorded] = field(default_factory=list, repr=False)
+    """Every sample as recorded, warm-ups and failures included: the per-sample exports."""
     _sorted: list[int] = field(default_factory=list, repr=False)
     """wall_ns kept in order as samples arrive, so quantiles cost no sort per redraw."""
 
@@ -69,11 +74,12 @@ class CellState:
         self.footprint, self.note, self.host = event.footprint_bytes, event.note, event.host
         self.artifact_bytes, self.runtime_bytes = event.artifact_bytes, event.runtime_bytes
         self.status = "running"
-        self.wall_ns, self.phases_ns, self._sorted = [], {}, []
+        self.wall_ns, self.phases_ns, self._sorted, self.samples = [], {}, [], []
         self.measured = self.failed = 0
         self.last_ns = self.peak_rss = self.error = None
 
     def add(self, sample: SampleRecorded) -> None:
+        self.samples.append(sample)
         if sample.peak_rss_bytes is not None:
             self.peak_rss = max(self.peak_rss or 0, sample.peak_rss_bytes)
         if sample.warmup:
@@ -111,6 +117,12 @@ class RunModel:
     tally: Tally = field(default_factory=Tally)
     plans: dict[str, tuple[Cell, Settings]] = field(default_factory=dict)
     """Each cell as last planned, with its run's settings: what a re-run starts from."""
+    run_id: Optional[str] = None
+    environment: dict[str, Any] = field(default_factory=dict)
+    """The last run's machine, from its ``RunPlanned``: where the numbers came from."""
+    finished: Optional[RunFinished] = None
+    started_at: Optional[float] = None
+    """``time.monotonic()`` when the last run was announced: the ETA's clock."""
     _planned: list[str] = field(default_factory=list, repr=False)
 
     def plan(self, plan: Plan) -> list[str]:
@@ -148,6 +160,8 @@ class RunModel:
         if isinstance(event, CellFinished):
             return self._finish(event, notes)
         if isinstance(event, RunPlanned):
+            self.run_id, self.environment, self.finished = event.run_id, event.environment, None
+            self.started_at = time.monotonic()
             try:
                 self.plan(Plan.from_dict(event.plan, check=False))
             except PlanError as exc:
@@ -160,10 +174,23 @@ class RunModel:
         elif isinstance(event, ArtifactBuilt) and not event.cached:
             notes.append(f"built {event.benchmark} ({event.target}) in {event.seconds:.1f} s")
         elif isinstance(event, RunFinished):
+            self.finished = event
             self._settle("cancelled" if event.cancelled else "skipped")
             notes.append(f"run finished: {event.ok_samples} ok, {event.failed_samples} failed, "
                          f"{event.seconds:.1f} s" + (" (cancelled)" if event.cancelled else ""))
         return None
+
+    def eta_seconds(self) -> Optional[float]:
+        """Time left in the last run at the rate so far (samples done against planned), or
+        None before the first sample and after the run."""
+        cells = [self.cells[c] for c in self._planned if c in self.cells]
+        total = sum(c.iterations + c.warmup for c in cells if c.status in ("queued", "running")
+                    ) + sum(len(c.samples) for c in cells if c.status not in ("queued",
+                                                                               "running"))
+        done = sum(len(c.samples) for c in cells)
+        if self.started_at is None or self.finished is not None or not done or done >= total:
+            return None
+        return (time.monotonic() - self.started_at) * (total - done) / done
 
     def _finish(self, event: CellFinished, notes: list[str]) -> str:
         cell = self._cell(event)
@@ -195,8 +222,19 @@ class RunModel:
 
     @classmethod
     def from_rows(cls, rows: Iterable[dict[str, Any]], notes: list[str]) -> RunModel:
-        """Rebuild from a results file's lines (``engine.results.read_results``)."""
+        """Rebuild from a results file's lines (``engine.results.read_results``); a row that
+        is not an event is skipped with a note (``load_results`` names such lines)."""
         model = cls()
+        skipped = 0
         for row in rows:
-            model.apply(from_dict(row), notes)
+            try:
+                event = from_dict(row)
+            except EventError as exc:
+                skipped += 1
+                if skipped == 1:
+                    notes.append(f"[yellow]skipped a row that is not an event: {exc}[/]")
+                continue
+            model.apply(event, notes)
+        if skipped > 1:
+            notes.append(f"[yellow]skipped {skipped} rows that are not events[/]")
         return model
