@@ -30,6 +30,7 @@ from engine.burst import Function, burst
 from engine.cli import EXIT_BAD_INPUT
 from engine.density import forecast, step_sizes
 from engine.events import BurstFinished, Event, ScaleFinished, ScaleStep
+from engine.history import describe
 from engine.options import PlanError
 from engine.results import read_results
 from engine.runtimes.docker import CGROUP_ROOT
@@ -159,6 +160,9 @@ def test_ctrl_c_mid_step_tears_everything_down(engine: str, tmp_path: Path) -> N
             command.kill()
     rows = read_results(out)
     assert rows[-1]["event"] == "scale_finished" and rows[-1]["cancelled"] is True
+    listed = describe(out)  # faasbench history lists it
+    assert (listed.runtimes, listed.modes, listed.status) == (("wasmtime", "docker"),
+                                                             ("scale",), "cancelled")
     assert labelled_containers(f"{SCALE_LABEL}={run_id}") == []
     assert all(_gone(pid) for pid in hosts)
 

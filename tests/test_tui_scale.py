@@ -6,13 +6,16 @@ from __future__ import annotations
 import psutil
 from docker_support import labelled_containers
 from textual.widgets import Checkbox, Input
-from tui_support import DATA, report, run, screen_text, wait_until
+from tui_support import DATA, RECORDED, report, run, screen_text, wait_until
 
+from engine.billing import load_price_model
+from engine.cli.cost_view import usage_cost
 from engine.events import BurstFinished, ScaleFinished, ScaleStep
 from engine.scale_pools import SCALE_LABEL
 from engine.scale_spec import SCALE_RUNTIMES
 from tui.app import Config, make_app
 from tui.screens.scale import ScaleScreen
+from tui.widgets.compare_table import CompareTable
 
 
 def _app():  # type: ignore[no-untyped-def]
@@ -91,5 +94,24 @@ def test_stop_mid_step_tears_the_scale_down(engine: str) -> None:
             assert labelled_containers(f"{SCALE_LABEL}={run_id}") == []
             assert not any(h.is_running() and h.status() != psutil.STATUS_ZOMBIE
                            for h in hosts)
+
+    run(scenario())
+
+
+def test_compare_view_shows_cost_per_million_calls() -> None:
+    """The recorded run (real native and wasmtime samples, CPU time measured, no fuel): each
+    compare row ends with its CPU-time cost per million calls, as engine.billing works it out."""
+    async def scenario() -> None:
+        app = make_app(Config(doctor_report=report("native", "wasmtime"), history_dir=DATA,
+                              replay=RECORDED))
+        async with app.run_test(size=(160, 40)) as pilot:
+            await pilot.press("v")
+            await pilot.pause(0.3)
+            table = app.screen.query_one(CompareTable)
+            cell = app.model.cells["wasmtime/nop/warm"]
+            shown = str(table.get_row(cell.cell_id)[-1])
+            rows = [s.to_dict() for s in cell.samples]
+            assert shown == usage_cost(rows, load_price_model())
+            assert shown.startswith("cpu $") and "fuel" not in shown
 
     run(scenario())

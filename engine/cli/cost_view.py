@@ -58,6 +58,17 @@ def render_cost(rows: Sequence[CostRow], model: Optional[PriceModel] = None) -> 
     return out.getvalue()
 
 
+def usage_cost(rows: Sequence[dict[str, Any]], model: PriceModel) -> str:
+    """One cell's pay-as-you-use cost per million invocations, compact (the dashboard's
+    compare view): CPU-time and fuel billing, whichever were measured; "" when neither."""
+    costs = cost_rows(rows, model)
+    if len(costs) != 1:
+        return ""
+    row = costs[0]
+    return " ".join(f"{name} ${value:.3g}" for name, value in (
+        ("cpu", row.cpu_per_million), ("fuel", row.fuel_per_million)) if value is not None)
+
+
 def cost_section(rows: Sequence[dict[str, Any]], price_model_path: Optional[Path]) -> str:
     """``report --cost``: the three billing models over a run's rows (PlanError on a bad
     price model file)."""
