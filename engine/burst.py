@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Optional
 
 from .events import BurstFinished, BurstProgress, Event
+from .protocol import one_line
 from .runtimes.base import Job
 from .scale_pools import Pool
 from .stats import percentile
@@ -71,20 +72,48 @@ def burst(pool: Pool, function: Function, run_id: str, benchmark: str, requests:
     tally = _Tally()
     timeout = function.job.options.timeout_s
 
+    usable = [pool.size]
+    """Instances still able to serve: one whose request got no answer is not asked again."""
+
+    def take_slot() -> Optional[int]:
+        while usable[0] > 0:
+            try:
+                return free.get(timeout=PROGRESS_EVERY_S)
+            except queue.Empty:
+                continue
+        return None
+
+    def serve(slot: int) -> tuple[Optional[str], bool]:
+        """(why it failed or None, whether the instance can serve again)."""
+        try:
+            reply = pool.request(slot, timeout)
+        except Exception as exc:  # the pool's own failure is this request's, said plainly
+            return f"request failed: {one_line(exc)}", True
+        job = replace(function.job, stdout_path=reply.stdout, stderr_path=reply.stderr)
+        try:
+            ok = judge(reply.inv, job, function.expected)
+        except OSError as exc:  # no output file at all
+            return f"no output to check: {one_line(exc)}", not reply.lost
+        return (None if ok else reply.inv.error), not reply.lost
+
     def client() -> None:
         while not cancelled():
             with take:
                 if next(numbers) >= requests:
                     return
-            slot = free.get()
+            slot = take_slot()
+            if slot is None:
+                tally.add(0, "no instance left to serve it (every one stopped answering)")
+                continue
             t0 = time.perf_counter_ns()
-            reply = pool.request(slot, timeout)
-            inv = reply.inv
-            job = replace(function.job, stdout_path=reply.stdout, stderr_path=reply.stderr)
-            ok = judge(inv, job, function.expected)
+            error, reusable = serve(slot)
             latency = time.perf_counter_ns() - t0
-            free.put(slot)
-            tally.add(latency, None if ok else inv.error)
+            if reusable:
+                free.put(slot)
+            else:
+                with take:
+                    usable[0] -= 1
+            tally.add(latency, error)
 
     started = time.monotonic()
     clients = [threading.Thread(target=client, daemon=True) for _ in range(concurrency)]

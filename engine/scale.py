@@ -28,6 +28,7 @@ from .events import Event, RunError, ScaleFinished, ScalePlanned
 from .protocol import ReferenceSpec
 from .references import PYTHON_REFERENCE_LIMITS
 from .runtimes.base import Job
+from .scale_host import allow_open_files
 from .scale_pools import Pool, PoolError, make_pool, sweep
 from .scale_spec import ScaleSpec
 from .verify import reference_for
@@ -67,6 +68,7 @@ class Scale:
 
     def events(self) -> Iterator[Event]:
         started = time.monotonic()
+        allow_open_files()
         spec = self.spec
         probes = {name: runtimes.probe(name) for name in spec.runtimes}
         env = environment.describe({n: a.version for n, a in probes.items() if a.ok},

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import resource
 import sys
 import threading
 from abc import ABC, abstractmethod
@@ -154,6 +155,9 @@ class PoolHost:
         self.slots = SLOTS[spec.runtime](spec.job)
         self.instances: list[Any] = []
         self.generations: list[int] = []
+        self.busy: list[threading.Lock] = []
+        """Held from a request until its slot is refilled: the next request on the slot
+        waits for that, so two instances never write the same generation's files."""
         self.write_lock = threading.Lock()
 
     def reply(self, data: dict[str, Any]) -> None:
@@ -175,6 +179,7 @@ class PoolHost:
         for _ in range(count):
             self.instances.append(None)
             self.generations.append(0)
+            self.busy.append(threading.Lock())
             error = self._fill(len(self.instances) - 1)
             if error is not None:
                 self.reply({"error": error})
@@ -182,6 +187,10 @@ class PoolHost:
         self.reply({"slots": len(self.instances)})
 
     def serve(self, slot: int) -> None:
+        with self.busy[slot]:
+            self._serve(slot)
+
+    def _serve(self, slot: int) -> None:
         stdout, stderr = slot_files(self.spec.scratch, slot, self.generations[slot])
         error = self._fill(slot) if self.instances[slot] is None else None
         instance, self.instances[slot] = self.instances[slot], None
@@ -200,8 +209,17 @@ class PoolHost:
         self._fill(slot)
 
 
+def allow_open_files() -> None:
+    """Raise this process's open-file limit to the hard limit: each wasmtime instance holds
+    its two output files open, and each container slot its two FIFOs and an engine socket."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 def main(spec_path: str) -> None:
     _die_with_parent()
+    allow_open_files()
     out = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # stray prints from libraries must not corrupt the answers
     spec = dacite.from_dict(PoolSpec, json.loads(Path(spec_path).read_text()))

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from . import cgroups
-from .docker_engine import connect, engine_host
+from .docker_engine import EngineError, connect, engine_host
 from .docker_images import sweep_containers
 from .host_memory import MemoryFigures, cgroup_usage, engine_daemons, process_tree, shims, sizes
 from .protocol import NodeSpec
@@ -57,6 +57,8 @@ class Reply:
     inv: Invocation
     stdout: str
     stderr: str
+    lost: bool = False
+    """The instance gave no answer in time (a guest still running): it serves no more."""
 
 
 class Pool(ABC):
@@ -122,9 +124,12 @@ class HostPool(Pool):
             if self.runtime != "node" else {}
         with self.log.open("w") as log:
             # The host dies with this process (PR_SET_PDEATHSIG), even if it is killed.
-            self.process = subprocess.Popen(self._argv(), stdin=subprocess.PIPE,
-                                            stdout=subprocess.PIPE, stderr=log, text=True,
-                                            env=env, preexec_fn=_die_with_parent)
+            try:
+                self.process = subprocess.Popen(self._argv(), stdin=subprocess.PIPE,
+                                                stdout=subprocess.PIPE, stderr=log, text=True,
+                                                env=env, preexec_fn=_die_with_parent)
+            except OSError as exc:
+                raise PoolError(f"cannot start the {self.runtime} host: {exc}") from None
         threading.Thread(target=self._read, daemon=True).start()
         line = self._control(self.job.options.timeout_s)
         if line != "ready":
@@ -179,17 +184,18 @@ class HostPool(Pool):
 
     def request(self, slot: int, timeout_s: float) -> Reply:
         stdout, stderr = self.job.stdout_path, self.job.stderr_path
+        lost = False
         try:
             self._send({"op": "run", "slot": slot})
             answer = self.answers[slot].get(timeout=timeout_s)
-        except queue.Empty:
-            answer = {"error": f"timed out (no answer within {timeout_s:g} s)"}
+        except queue.Empty:  # a late answer must not pass for the next request's
+            answer, lost = {"error": f"timed out (no answer within {timeout_s:g} s)"}, True
         except OSError:
             answer = HOST_GONE
         if answer is HOST_GONE:
-            answer = {"error": self._gone()}
+            answer, lost = {"error": self._gone()}, True
         inv = Invocation(wall_ns=0, exit_code=answer.get("exit_code"), error=answer.get("error"))
-        return Reply(inv, answer.get("stdout", stdout), answer.get("stderr", stderr))
+        return Reply(inv, answer.get("stdout", stdout), answer.get("stderr", stderr), lost)
 
     def memory(self) -> MemoryFigures:
         pss, rss, count = sizes(process_tree(self.process.pid) if self.process else [])
@@ -229,8 +235,10 @@ class ContainerPool(Pool):
         self.socket = engine_host().removeprefix("unix://")
 
     def start(self) -> None:
-        client = connect()  # an absent engine fails here, once, with its reason
-        client.close()
+        try:
+            connect().close()  # an absent engine fails here, once, with its reason
+        except EngineError as exc:
+            raise PoolError(str(exc)) from None
 
     def _slot(self, index: int) -> ContainerSlot:
         folder = self.scratch / f"slot-{index}"

@@ -93,20 +93,21 @@ def test_docker_containers_count_cgroups_and_shims_and_are_removed(engine: str) 
     assert not list((memory_root / CGROUP_ROOT.strip("/")).glob(f"{scale.run_id}-*"))
 
 
-def _fault_burst(runtime: str, artifact: Path, tmp_path: Path, requests: int) -> BurstFinished:
-    """A burst of ``requests`` over two instances of a fault program run as if it were nbody
-    1000, whose Python reference is the check."""
+def _fault_burst(runtime: str, artifact: Path, tmp_path: Path, requests: int,
+                 instances: int = 2, **options: float) -> BurstFinished:
+    """A burst of ``requests`` from two clients over instances of a fault program run as if
+    it were nbody 1000, whose Python reference is the check."""
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    job = replace(fault_job(runtime, artifact, tmp_path, mode="warm"),
+    job = replace(fault_job(runtime, artifact, tmp_path, mode="warm", **options),
                   stdout_path=str(scratch / "stdout"), stderr_path=str(scratch / "stderr"))
     pool = make_pool(runtime, job, scratch, 2)
     try:
         pool.start()
-        pool.grow(2, lambda: False)
+        pool.grow(instances, lambda: False)
         function = Function(job, reference_for(NBODY_1000, 30))
         return next(e for e in burst(pool, function, job.run_id, "nbody", requests, 2,
-                                 lambda: False) if isinstance(e, BurstFinished))
+                                     lambda: False) if isinstance(e, BurstFinished))
     finally:
         pool.close()
 
@@ -127,6 +128,17 @@ def test_wrong_output_in_a_burst_fails_the_check(fault_builds: dict, tmp_path: P
     done = _fault_burst("wasmtime", fault_builds[("wrong", "wasm")], tmp_path, requests=3)
     assert (done.ok, done.failed) == (0, 3)
     assert "output mismatch at line 2" in next(iter(done.errors))
+
+
+def test_hung_guest_loses_its_instance_not_the_burst(fault_builds: dict, tmp_path: Path) -> None:
+    """A guest that never ends (spin.c): its request times out and its instance is not asked
+    again (a late answer must not pass for another request's); with none left, the rest of
+    the burst fails with that reason instead of waiting forever."""
+    done = _fault_burst("wasmtime", fault_builds[("spin", "wasm")], tmp_path, requests=5,
+                        instances=1, timeout_s=1.0)
+    assert (done.ok, done.failed) == (0, 5)
+    assert done.errors == {"timed out (no answer within 1 s)": 1,
+                           "no instance left to serve it (every one stopped answering)": 4}
 
 
 def _wait_for(path: Path, predicate, seconds: float = 120) -> list[dict]:
