@@ -17,7 +17,7 @@ import statistics
 from collections.abc import Sequence
 from typing import Any, Optional
 
-from .billing import PriceModel, billed_ms, cost_rows, measured
+from .billing import CostRow, PriceModel, billed_ms, cost_rows, measured
 from .stats import percentile
 
 WASM_RUNTIMES = ("wasmtime", "wasmer", "node")
@@ -102,7 +102,8 @@ def billing_claim(run_rows: Sequence[dict[str, Any]], model: PriceModel) -> dict
     interval = _bootstrap_mean(shares)
     modes = sorted({r.get("mode", "") for r in nop})
     parts = []
-    for row in cost_rows(nop, model):
+    costs = cost_rows(nop, model)
+    for row in costs:
         other = " ".join(f"{name} ${value:.3g}" for name, value in (
             ("CPU", row.cpu_per_million), ("fuel", row.fuel_per_million)) if value is not None)
         parts.append(f"{row.runtime} {row.mode}: {row.used_ms * 1000:.0f} µs used of "
@@ -118,5 +119,18 @@ def billing_claim(run_rows: Sequence[dict[str, Any]], model: PriceModel) -> dict
     else:
         verdict, why = "no clear verdict", "the interval of the unused share spans one half"
     return _claim("g", claim, compares, ",".join(modes), verdict, "; ".join(parts),
-                  why + f" (mean over {len(nop)} invocations, 95% bootstrap interval)", runs,
-                  interval)
+                  why + f" (mean over {len(nop)} invocations, 95% bootstrap interval); "
+                  + _cheaper(costs), runs, interval)
+
+
+def _cheaper(costs: Sequence[CostRow]) -> str:
+    """Whether billing only what was used is also cheaper at these price lists: their fees
+    per request or call can outweigh the unused time."""
+    said = []
+    for name, figure in (("CPU-time", "cpu_per_million"), ("fuel", "fuel_per_million")):
+        priced = [c for c in costs if getattr(c, figure) is not None]
+        if priced:
+            cheaper = sum(getattr(c, figure) < c.gb_seconds_per_million for c in priced)
+            said.append(f"{name} billing is cheaper per million calls for {cheaper} of "
+                        f"{len(priced)}")
+    return ", ".join(said) + " (fees per request or call dominate a nop's bill)"

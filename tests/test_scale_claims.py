@@ -52,6 +52,8 @@ def test_billing_nop_mostly_unused() -> None:
     lo, hi = claim["interval"]
     assert 0.9 < lo <= hi < 0.95  # 60 µs of 1 ms billed: 94% unused
     assert "CPU $" in claim["figure"] and "1 ms billed" in claim["figure"]
+    # $0.30 per million requests + 0.05 ms CPU against $0.20 + 1 ms x 0.125 GB: dearer
+    assert "CPU-time billing is cheaper per million calls for 0 of 1" in claim["why"]
 
 
 def test_billing_long_invocations_do_not_hold() -> None:
