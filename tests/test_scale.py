@@ -29,7 +29,7 @@ from engine import cgroups
 from engine.burst import Function, burst
 from engine.cli import EXIT_BAD_INPUT
 from engine.density import forecast, step_sizes
-from engine.events import BurstFinished, Event, ScaleFinished, ScaleStep
+from engine.events import BurstFinished, Event, ScaleFinished, ScaleLimit, ScaleStep
 from engine.history import describe
 from engine.options import PlanError
 from engine.results import read_results
@@ -75,6 +75,19 @@ def test_wasmtime_instances_come_up_in_one_host_and_go(tmp_path: Path) -> None:
     assert burst_done[0].p50_ns is not None and burst_done[0].p50_ns <= burst_done[0].p99_ns
     assert isinstance(events[-1], ScaleFinished) and not events[-1].cancelled
     assert pids and all(_gone(pid) for pid in set(pids))
+
+
+def test_memory_budget_stops_the_step_up_and_says_where() -> None:
+    """A 30 MiB budget: one wasmtime host already costs most of it, so 10 instances are
+    forecast over it; the step-up stops before 10 and the burst runs on what is up."""
+    _, events, _ = _run(ScaleSpec(["wasmtime"], instances=100, requests=5,
+                                  memory_budget_bytes=30 << 20))
+    assert [e.instances for e in events if isinstance(e, ScaleStep)] == [1]
+    [limit] = [e for e in events if isinstance(e, ScaleLimit)]
+    assert (limit.reached, limit.stopped_before, limit.budget_bytes) == (1, 10, 30 << 20)
+    assert "10 instances would need about" in limit.reason
+    [done] = [e for e in events if isinstance(e, BurstFinished)]
+    assert (done.instances, done.ok) == (1, 5)
 
 
 def test_docker_containers_count_cgroups_and_shims_and_are_removed(engine: str) -> None:
