@@ -132,6 +132,23 @@ def remove_containers(client: Any, label: str) -> int:
     return len(found)
 
 
+def sweep_containers(label: str) -> None:
+    """Remove every container carrying ``label`` on the engine; quiet when it is gone (then
+    nothing of ours runs there) or dies meanwhile (nothing more can be removed)."""
+    from .docker_engine import EngineError, connect
+
+    try:
+        client = connect()
+    except EngineError:
+        return
+    try:
+        remove_containers(client, label)
+    except Exception:  # the engine died meanwhile
+        pass
+    finally:
+        client.close()
+
+
 def remove_images(client: Any) -> int:
     """Remove every faasbench image, built benchmark images and imported base images alike."""
     found = client.images(filters={"label": f"{LABEL}=1"})

@@ -153,10 +153,111 @@ class RunFinished(Event):
     seconds: float
 
 
+@dataclass(frozen=True)
+class ScalePlanned(Event):
+    """First event of ``faasbench scale``: what it brings up (``ScaleSpec.to_dict``) and the
+    machine it runs on, as ``RunPlanned`` is for a run."""
+
+    run_id: str
+    spec: dict[str, Any]
+    environment: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ScaleStep(Event):
+    """``instances`` warm instances of one runtime up at once, and what they cost the host.
+
+    Memory is the kernel's: the PSS of every process involved (the host process and its
+    children; for Docker each container's containerd shim) plus the containers' cgroup usage,
+    all of which were zero before the step-up began.
+    """
+
+    run_id: str
+    runtime: str
+    benchmark: str
+    instances: int
+    ready_s: float
+    """From the step-up's start (host start and module load included) until all are ready."""
+    step_s: float
+    """This step's share: bringing up the instances added since the last step."""
+    memory_bytes: int
+    per_instance_bytes: float
+    marginal_bytes: Optional[float]
+    """Per instance added since the previous step (None at the first): the slope."""
+    instances_per_gib: float
+    pss_bytes: int
+    rss_bytes: int
+    cgroup_bytes: int
+    processes: int
+    what: str
+    """What one instance is for this runtime."""
+    daemon_delta_bytes: Optional[int] = None
+    """Docker: growth of dockerd + containerd's PSS since before the step-up, shown beside the
+    figure and not in it (the engine is shared; other clients move it too)."""
+
+
+@dataclass(frozen=True)
+class ScaleLimit(Event):
+    """The memory budget stopped the step-up: where, and why."""
+
+    run_id: str
+    runtime: str
+    benchmark: str
+    reached: int
+    stopped_before: Optional[int]
+    budget_bytes: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class BurstProgress(Event):
+    """How far a burst has come (about twice a second)."""
+
+    run_id: str
+    runtime: str
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class BurstFinished(Event):
+    """R requests by C concurrent clients over N warm instances; every response verified.
+    Latencies are the clients' (request sent until the answer was checked), of ok responses
+    only: a failed request is counted, not timed."""
+
+    run_id: str
+    runtime: str
+    benchmark: str
+    instances: int
+    requests: int
+    concurrency: int
+    ok: int
+    failed: int
+    seconds: float
+    throughput_rps: float
+    """Verified (ok) responses per second of the burst."""
+    p50_ns: Optional[float]
+    p95_ns: Optional[float]
+    p99_ns: Optional[float]
+    errors: dict[str, int] = field(default_factory=dict)
+    """Why requests failed, with how often (the first few distinct reasons)."""
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class ScaleFinished(Event):
+    """Last event of a scale run, also after a cancel."""
+
+    run_id: str
+    cancelled: bool
+    seconds: float
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.name: cls
     for cls in (RunPlanned, ArtifactBuilt, CellStarted, SampleRecorded, CellFinished, RunError,
-                RunFinished)
+                RunFinished, ScalePlanned, ScaleStep, ScaleLimit, BurstProgress, BurstFinished,
+                ScaleFinished)
 }
 
 

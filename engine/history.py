@@ -124,8 +124,18 @@ class _Scan:
             self.plans.append(row["plan"])
             self.ends.append(None)
             self.host = self.host or row["environment"].get("host")
-        elif kind == "run_finished" and self.ends and self.ends[-1] is None:
+        elif kind == "scale_planned":  # faasbench scale: listed as its runtimes x benchmark
+            spec = row["spec"]
+            self.plans.append({"cells": [{"runtime": r, "benchmark": spec.get("benchmark"),
+                                          "mode": "scale"} for r in spec.get("runtimes", ())],
+                               "settings": {"preset": "scale"}})
+            self.ends.append(None)
+            self.host = self.host or row["environment"].get("host")
+        elif kind in ("run_finished", "scale_finished") and self.ends and self.ends[-1] is None:
             self.ends[-1] = row["cancelled"]
+        elif kind == "burst_finished":  # every request of a burst is verified like a sample
+            self.ok += row["ok"]
+            self.failed += row["failed"]
         elif kind == "sample_recorded" and not row["warmup"]:
             self.ok += row["ok"]
             self.failed += not row["ok"]

@@ -47,9 +47,9 @@ def test_wasmtime_phases_and_fuel(built):
     rows = [r for r in samples(events) if not r.warmup]
     cold = [r for r in rows if r.mode == "cold"]
     warm = [r for r in rows if r.mode == "warm"]
-    assert all(set(r.phases_ns) == {"start", "load", "instantiate", "execute", "exit"}
+    assert all(set(r.phases_ns) == {"start", "load", "instantiate", "execute", "teardown", "exit"}
                for r in cold)
-    assert all(set(r.phases_ns) == {"instantiate", "execute"} for r in warm)
+    assert all(set(r.phases_ns) == {"instantiate", "execute", "teardown"} for r in warm)
     fuels = {r.fuel for r in rows}
     assert len(fuels) == 1 and next(iter(fuels)) > 1000, "fuel is deterministic per program"
     assert all(r.guest_memory_bytes and r.guest_memory_bytes < 4 << 20 for r in rows)

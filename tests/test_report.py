@@ -64,7 +64,9 @@ def test_json_carries_summaries_ratios_and_intervals():
     assert warm["vs"]["native"]["low"] <= warm["vs"]["native"]["ratio"] <= warm["vs"][
         "native"]["high"]
     assert warm["vs"]["docker"] is None
-    assert {c["id"] for c in doc["claims"]} == {"a", "b", "c", "d", "e"}
+    assert {c["id"] for c in doc["claims"]} == set("abcdefg")
+    density = next(c for c in doc["claims"] if c["id"] == "f")
+    assert density["verdict"] == "not measured" and "scale" in density["why"]
 
 
 def test_hyperfine_layout(tmp_path):
@@ -82,6 +84,13 @@ def test_hyperfine_layout(tmp_path):
     assert len(first["exit_codes"]) == len(first["times"])
     assert all(len(r["memory_usage_byte"]) == len(r["times"]) for r in results
                if "memory_usage_byte" in r)
+
+
+def test_cost_prints_three_billing_models():
+    out = report(str(RECORDED), "--cost")
+    assert out.returncode == 0, out.stderr
+    assert "GB-s" in out.stdout and "CPU time" in out.stdout and "fuel" in out.stdout
+    assert "prices, GB-seconds:" in out.stdout
 
 
 def test_claims_without_docker_say_why():

@@ -28,6 +28,7 @@ from .screens.compare import CompareScreen
 from .screens.help import HelpScreen
 from .screens.history import HistoryScreen
 from .screens.live import LiveScreen
+from .screens.scale import ScaleScreen
 from .screens.setup import SetupScreen
 from .watcher import Watcher
 
@@ -62,6 +63,7 @@ class FaasbenchApp(App[None]):
         Binding("question_mark", "help", "Help"),
         Binding("h", "history", "History", show=False),
         Binding("q", "quit", "Quit"),
+        Binding("ctrl+s", "scale", "Scale", show=False),
     ]
 
     def __init__(self, config: Config) -> None:
@@ -180,6 +182,10 @@ class FaasbenchApp(App[None]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
+
+    def action_scale(self) -> None:
+        if not isinstance(self.screen, ScaleScreen):
+            self.push_screen(ScaleScreen(self.config.python))
 
     def action_history(self) -> None:
         if not isinstance(self.screen, HistoryScreen):

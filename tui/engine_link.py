@@ -18,7 +18,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Optional
+from typing import IO, Callable, Optional
 
 from textual.app import App
 from textual.worker import get_current_worker
@@ -103,13 +103,7 @@ class EngineLink:
 
     def shutdown(self, grace: float = 5.0) -> None:
         """On exit: cancel cleanly so the results file ends with RunFinished, then make sure."""
-        proc = self.proc
-        self.cancel_run()
-        if proc is not None:
-            try:
-                proc.wait(grace)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        interrupt_and_wait(self.proc, grace)
 
     def _signal(self, signum: int) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -118,40 +112,65 @@ class EngineLink:
     def _pump(self, proc: subprocess.Popen[bytes], plan: Plan, stderr: IO[bytes]) -> None:
         """Thread worker: send the plan, read stdout, batch events, post them; report how the
         child ended."""
-        worker = get_current_worker()
-        assert proc.stdin is not None and proc.stdout is not None
+        assert proc.stdin is not None
         try:
             proc.stdin.write(plan.to_json().encode())
             proc.stdin.close()
         except OSError:
             pass  # the child died at once; its stderr says why
-        fd = proc.stdout.fileno()
-        pending: list[tuple[Optional[str], Event]] = []
-        partial = b""
-        deadline = time.monotonic() + BATCH_SECONDS
-        while not worker.is_cancelled:
-            wait = max(0.0, deadline - time.monotonic()) if pending else 0.5
-            readable, _, _ = select.select([fd], [], [], wait)
-            if readable:
-                chunk = os.read(fd, 1 << 16)
-                if not chunk:
-                    break
-                *lines, partial = (partial + chunk).split(b"\n")
-                if not pending:
-                    deadline = time.monotonic() + BATCH_SECONDS
-                pending.extend(parse_line(line) for line in lines if line.strip())
-            if pending and time.monotonic() >= deadline:
-                self.app.post_message(batch(pending))
-                pending = []
-        if worker.is_cancelled:
-            proc.send_signal(signal.SIGINT)
-        if partial.strip():
-            pending.append(parse_line(partial))
-        if pending:
-            self.app.post_message(batch(pending))
-        code = proc.wait()
-        stderr.seek(0)
-        tail = stderr.read().decode(errors="replace").strip()[-STDERR_TAIL:]
-        stderr.close()
-        problem = tail if code not in (0, 1, 130) else None
+        code, problem = stream_events(proc, stderr,
+                                      lambda items: self.app.post_message(batch(items)))
         self.app.post_message(EngineExited(plan.origin, code, problem))
+
+
+def interrupt_and_wait(proc: Optional[subprocess.Popen[bytes]], grace: float) -> None:
+    """SIGINT a child engine (it then keeps what it measured and tears down what it started),
+    wait up to ``grace`` seconds for it, then kill it."""
+    if proc is None:
+        return
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def stream_events(proc: subprocess.Popen[bytes], stderr: IO[bytes],
+                  post: Callable[[list[tuple[Optional[str], Event]]], None]
+                  ) -> tuple[int, Optional[str]]:
+    """In a thread worker: read a child engine's JSON lines, ``post`` them in batches (at most
+    ``BATCH_SECONDS`` apart) as (host, event) pairs (``parse_line``), stop the child (SIGINT)
+    if the worker is cancelled; returns the exit code and, when it ended badly, the end of its
+    stderr."""
+    worker = get_current_worker()
+    assert proc.stdout is not None
+    fd = proc.stdout.fileno()
+    pending: list[tuple[Optional[str], Event]] = []
+    partial = b""
+    deadline = time.monotonic() + BATCH_SECONDS
+    while not worker.is_cancelled:
+        wait = max(0.0, deadline - time.monotonic()) if pending else 0.5
+        readable, _, _ = select.select([fd], [], [], wait)
+        if readable:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            *lines, partial = (partial + chunk).split(b"\n")
+            if not pending:
+                deadline = time.monotonic() + BATCH_SECONDS
+            pending.extend(parse_line(line) for line in lines if line.strip())
+        if pending and time.monotonic() >= deadline:
+            post(pending)
+            pending = []
+    if worker.is_cancelled:
+        proc.send_signal(signal.SIGINT)
+    if partial.strip():
+        pending.append(parse_line(partial))
+    if pending:
+        post(pending)
+    code = proc.wait()
+    stderr.seek(0)
+    tail = stderr.read().decode(errors="replace").strip()[-STDERR_TAIL:]
+    stderr.close()
+    return code, tail if code not in (0, 1, 130) else None

@@ -66,3 +66,18 @@ class DoctorReady(Message):
     """``engine.doctor.doctor()`` finished (it probes runtimes, so it runs off the UI thread)."""
 
     report: dict
+
+
+@dataclass
+class ScaleEvents(Message):
+    """A batch of a scale run's events, for the scale screen."""
+
+    events: list[Event]
+
+
+@dataclass
+class ScaleEnded(Message):
+    """The scale's child engine ended; ``problem`` is its stderr when it ended badly."""
+
+    returncode: int
+    problem: Optional[str] = None

@@ -13,8 +13,17 @@ from collections.abc import Sequence
 from typing import Any, Callable, NoReturn, Optional
 
 from .. import benchmarks, runtimes
-from ..options import DEFAULT_MODES, DEFAULT_RUNTIMES, FLAGS, MODES, PlanError, RunOptions
+from ..options import (
+    DEFAULT_MODES,
+    DEFAULT_RUNTIMES,
+    FLAGS,
+    MODES,
+    PlanError,
+    RunOptions,
+    parse_bytes,
+)
 from ..results import ResultsError
+from ..scale_spec import DEFAULT_CONCURRENCY, DEFAULT_REQUESTS, SCALE_RUNTIMES
 from ..toolchain import LIBCS, OPT_LEVELS, PROFILES, BuildFlags
 
 EXIT_BAD_INPUT = 2
@@ -153,6 +162,26 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_argument_type(_port), default=8000,
                        help="port, 1..65535 (default 8000)")
 
+    scale = sub.add_parser("scale", help="how many warm instances fit here, what a burst of "
+                                         "requests costs (density and latency)")
+    scale.add_argument("--runtimes", type=_csv, default=list(SCALE_RUNTIMES),
+                       help=f"comma-separated (default all): {','.join(SCALE_RUNTIMES)}")
+    scale.add_argument("--benchmark", default="nop",
+                       help=f"the function (default nop): {','.join(benchmarks.BENCHMARKS)}")
+    scale.add_argument("--size", type=int, help="its size (default: the quick preset's)")
+    scale.add_argument("--instances", type=int, default=100,
+                       help="step up 1, 10, 100, ... to this many warm instances (default 100)")
+    scale.add_argument("--requests", type=int, default=DEFAULT_REQUESTS,
+                       help=f"burst size at the top step, 0 for none (default {DEFAULT_REQUESTS})")
+    scale.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY,
+                       help=f"concurrent clients in the burst (default {DEFAULT_CONCURRENCY})")
+    scale.add_argument("--memory-budget", type=_argument_type(parse_bytes), metavar="SIZE",
+                       help="stop stepping up before the instances use more (like 2g; "
+                            "default a quarter of this machine's memory)")
+    _add_run_options(scale)
+    scale.add_argument("--out", help="results file (JSONL); default: a new file in the data dir")
+    scale.add_argument("--json", action="store_true", help="stream events as JSON lines to stdout")
+    _add_build_options(scale)
     report = sub.add_parser("report", help="a recorded run as tables, its claims, or exports")
     report.add_argument("run", metavar="RUN",
                         help="a run id, a unique prefix of one, a results file (JSONL), or "
@@ -163,6 +192,14 @@ def parser() -> argparse.ArgumentParser:
                         help="the study's claims, each with this run's figure and a verdict")
     report.add_argument("--export-hyperfine", metavar="FILE",
                         help="also write the run in hyperfine's JSON export layout")
+    report.add_argument("--cost", action="store_true",
+                        help="cost per million invocations: GB-seconds, CPU-time and fuel "
+                             "billing, and what a short function is billed but does not use")
+    report.add_argument("--price-model", metavar="FILE",
+                        help="prices for --cost and claim (g) (TOML; default: the shipped "
+                             "price lists, each named with its date)")
+    report.add_argument("--scale", metavar="RUN",
+                        help="the faasbench scale run claim (f) rests on (default: the latest)")
 
     history = sub.add_parser("history", help="the runs kept in the data dir, newest first")
     history.add_argument("--json", action="store_true", help="machine-readable output")
@@ -254,6 +291,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             from .run_view import run_command
 
             return run_command(args)
+        if args.command == "scale":
+            from .scale_view import scale_command
+
+            return scale_command(args)
         if args.command == "report":
             from .report_view import report_command
 

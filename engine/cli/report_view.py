@@ -6,17 +6,22 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any, Optional
 
 from .. import analysis
-from ..history import resolve
+from ..billing import load_price_model
+from ..history import list_runs, resolve
 from ..report import claims as claim_checks
 from ..report import render, tables
 from ..report.chart import ladder_chart
+from ..report.claims import Verdict
 from ..report.hyperfine import as_hyperfine
 from ..report.samples_csv import as_csv
-from ..results import load_model
+from ..results import load_model, read_results
 from ..run_model import RunModel
+from ..scale_claims import billing_claim, density_claim
 from . import terminal_width
+from .cost_view import cost_section
 
 FORMATS = ("text", "md", "csv", "json")
 
@@ -31,15 +36,32 @@ def _ladder_charts(model: RunModel) -> str:
     return "\n".join(charts)
 
 
+def _scale_rows(name: Optional[str]) -> list[dict[str, Any]]:
+    """The rows of the scale run ``--scale`` names, else of the latest one kept (none: [])."""
+    if name is not None:
+        return read_results(resolve(name))
+    scale = [info for info in list_runs() if "scale" in info.presets]
+    return read_results(scale[0].path) if scale else []
+
+
+def extra_claims(rows: list[dict[str, Any]], args: argparse.Namespace) -> list[Verdict]:
+    """(f) density from a scale run, (g) billing from this run's samples."""
+    model = load_price_model(Path(args.price_model) if args.price_model else None)
+    return [Verdict(**density_claim(_scale_rows(args.scale))),
+            Verdict(**billing_claim(rows, model))]
+
+
 def report_command(args: argparse.Namespace) -> int:
     if Path(args.run).is_dir():
         from .hosts_view import hosts_report
 
         return hosts_report(Path(args.run), args.format)
-    model, warnings = load_model(resolve(args.run))
+    path = resolve(args.run)
+    model, warnings = load_model(path)
     for warning in warnings:
         print(f"faasbench: warning: {warning}", file=sys.stderr)
-    verdicts = claim_checks.claims(model) if args.claims else []
+    rows = read_results(path) if args.claims or args.cost else []
+    verdicts = claim_checks.claims(model, extra_claims(rows, args)) if args.claims else []
     if args.export_hyperfine:
         Path(args.export_hyperfine).write_text(as_hyperfine(model))
         print(f"hyperfine layout: {args.export_hyperfine}", file=sys.stderr)
@@ -49,11 +71,16 @@ def report_command(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(render.as_json(model, verdicts))
         return 0
-    sections = (tables.all_tables(model) if not args.claims
-                else [tables.environment(model), tables.claims_table(verdicts)])
-    if args.format == "md":
-        sys.stdout.write(render.as_markdown(sections))
-    else:
-        sys.stdout.write(render.as_text(sections, width=terminal_width(), chart="" if args.claims
-                                        else _ladder_charts(model)))
+    sections = [tables.environment(model)]
+    if args.claims:
+        sections.append(tables.claims_table(verdicts))
+    if not (args.claims or args.cost):
+        sections = tables.all_tables(model)
+    text = (render.as_markdown(sections) if args.format == "md" else
+            render.as_text(sections, width=terminal_width(),
+                           chart="" if args.claims or args.cost else _ladder_charts(model)))
+    sys.stdout.write(text)
+    if args.cost:
+        cost = cost_section(rows, Path(args.price_model) if args.price_model else None)
+        sys.stdout.write(f"```\n{cost}```\n" if args.format == "md" else cost)
     return 0

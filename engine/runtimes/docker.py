@@ -60,6 +60,7 @@ from ..docker_images import (
     ensure_image,
     guest_path,
     remove_containers,
+    sweep_containers,
 )
 from ..launcher import launcher_path, parse_report, serve_argv, split_report
 from .base import Availability, Invocation, Runtime
@@ -455,17 +456,7 @@ class DockerRuntime(Runtime):
     @classmethod
     def cleanup(cls, run_id: str) -> None:
         """Remove this run's containers and cgroups; quiet when the engine is gone."""
-        try:
-            client = connect()
-        except EngineError:
-            pass
-        else:
-            try:
-                remove_containers(client, f"{RUN_LABEL}={run_id}")
-            except Exception:  # the engine died meanwhile: nothing more can be removed
-                pass
-            finally:
-                client.close()
+        sweep_containers(f"{RUN_LABEL}={run_id}")
         cgroups.remove(_cgroup_of_run(run_id))
 
 

@@ -4,6 +4,8 @@
 //   node node_host.mjs serve SPEC   compile once and print "ready" (or why not, and exit 1);
 //                                   then run once per line read on stdin, one JSON report line
 //                                   per run (a fresh WASI and instance each time)
+//   node node_host.mjs pool  SPEC DIR   like serve, then keeps many ready instances for
+//                                   faasbench scale (protocol: engine/scale_host.py)
 //   node node_host.mjs load  SPEC   like serve, but each request reads and compiles the module
 //                                   again before running it (a running host loading a function)
 //
@@ -30,37 +32,97 @@ const spec = JSON.parse(specText);
 const now = () => process.hrtime.bigint();
 const ns = (a, b) => Number(b - a);  // a difference is small enough to be exact
 
-async function runOnce(module) {
-  const cpu0 = process.cpuUsage();
-  const t0 = now();
-  const stdout = openSync(spec.stdout, 'w');
-  const stderr = openSync(spec.stderr, 'w');
-  const report = { exit_code: null, error: null, phases_ns: {} };
+// A fresh WASI context and instance writing to these files (closed by start, or here on failure).
+async function instantiate(module, stdoutPath, stderrPath) {
+  const stdout = openSync(stdoutPath, 'w');
+  const stderr = openSync(stderrPath, 'w');
   try {
     const wasi = new WASI({
       version: 'preview1', args: spec.argv, env: {}, returnOnExit: true,
       preopens: { [spec.guest_dir]: spec.host_dir }, stdin: 0, stdout, stderr,
     });
     const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
-    const t1 = now();
-    try {
-      report.exit_code = wasi.start(instance);
-    } catch (err) {
-      report.error = `trap: ${err}`;
-    }
-    const t2 = now();
-    report.phases_ns = { instantiate: ns(t0, t1), execute: ns(t1, t2) };
-    const memory = instance.exports.memory;
-    report.guest_memory_bytes = memory instanceof WebAssembly.Memory ? memory.buffer.byteLength : null;
+    return { wasi, instance, stdout, stderr };
   } catch (err) {
-    report.error = `instantiation failed: ${err}`;
-  } finally {
     closeSync(stdout);
     closeSync(stderr);
+    throw err;
+  }
+}
+
+// Run an instance's _start once: { exit_code, error }; its output files are closed after.
+function start(ready) {
+  try {
+    return { exit_code: ready.wasi.start(ready.instance), error: null };
+  } catch (err) {
+    return { exit_code: null, error: `trap: ${err}` };
+  } finally {
+    closeSync(ready.stdout);
+    closeSync(ready.stderr);
+  }
+}
+
+async function runOnce(module) {
+  const cpu0 = process.cpuUsage();
+  const t0 = now();
+  let report = { exit_code: null, error: null, phases_ns: {} };
+  let ready = null;
+  try {
+    ready = await instantiate(module, spec.stdout, spec.stderr);
+  } catch (err) {
+    report.error = `instantiation failed: ${err}`;
+  }
+  if (ready !== null) {
+    const t1 = now();
+    report = { ...report, ...start(ready) };
+    const t2 = now();
+    report.phases_ns = { instantiate: ns(t0, t1), execute: ns(t1, t2) };
+    const memory = ready.instance.exports.memory;
+    report.guest_memory_bytes = memory instanceof WebAssembly.Memory ? memory.buffer.byteLength : null;
   }
   const cpu = process.cpuUsage(cpu0);
   report.cpu_ns = (cpu.user + cpu.system) * 1000;
   return report;
+}
+
+// faasbench scale's pool (engine.scale_host has the protocol): many ready instances of one
+// compiled module; outputs alternate between two files per slot, named as slot_files names them.
+async function pool(module, scratch) {
+  const slots = [];
+  const files = (i) => ['out', 'err'].map((ext) => `${scratch}/slot-${i}-${slots[i].gen % 2}.${ext}`);
+  const fill = async (i) => {
+    const slot = slots[i];
+    try {
+      slot.ready = await instantiate(module, ...files(i));
+      slot.error = null;
+    } catch (err) {
+      slot.ready = null;
+      slot.error = `instantiation failed: ${err}`;
+    }
+  };
+  const reply = (data) => process.stdout.write(`${JSON.stringify(data)}\n`);
+  for await (const line of createInterface({ input: process.stdin })) {
+    const message = JSON.parse(line);
+    if (message.op === 'grow') {
+      let error = null;
+      for (let k = 0; k < message.count && error === null; k += 1) {
+        slots.push({ gen: 0, ready: null, error: null });
+        await fill(slots.length - 1);
+        error = slots[slots.length - 1].error;
+      }
+      reply(error === null ? { slots: slots.length } : { error });
+      continue;
+    }
+    const i = message.slot;
+    const slot = slots[i];
+    if (slot.ready === null) await fill(i);
+    const [stdout, stderr] = files(i);
+    const result = slot.ready !== null ? start(slot.ready) : { exit_code: null, error: slot.error };
+    reply({ slot: i, ...result, stdout, stderr });
+    slot.gen += 1;
+    slot.ready = null;
+    await fill(i);
+  }
 }
 
 async function compile() {
@@ -86,7 +148,7 @@ if (mode === 'once') {
   report.main_ns = String(mainNs);  // exact as strings
   report.done_ns = String(now());
   process.stdout.write(JSON.stringify(report));
-} else if (mode === 'serve' || mode === 'load') {
+} else if (mode === 'serve' || mode === 'load' || mode === 'pool') {
   let module;
   try {
     [module] = await compile();  // load mode too: a module that cannot compile fails at once
@@ -95,6 +157,10 @@ if (mode === 'once') {
     process.exit(1);
   }
   process.stdout.write('ready\n');
+  if (mode === 'pool') {
+    await pool(module, process.argv[4]);
+    process.exit(0);
+  }
   for await (const _line of createInterface({ input: process.stdin })) {
     const report = mode === 'load' ? await compileAndRun() : await runOnce(module);
     process.stdout.write(`${JSON.stringify(report)}\n`);

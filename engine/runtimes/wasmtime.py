@@ -281,41 +281,51 @@ class WasmtimeHost(EmbeddedHost):
     def _run_with_objects(self) -> Invocation:
         """A request through wasmtime-py's object API, which ``LeanRequests`` is measured
         against: it reopens the output files and wraps every export of the instance."""
-        wt, job = self.wasmtime, self.job
         t0 = time.perf_counter_ns()
+        try:
+            store, instance = self.instance_for(self.job.stdout_path, self.job.stderr_path)
+        except (self.wasmtime.WasmtimeError, self.wasmtime.Trap) as exc:
+            return Invocation(wall_ns=0, exit_code=None, error=f"instantiation failed: {exc}")
+        t1 = time.perf_counter_ns()
+        exit_code, error = self.start_instance(store, instance)
+        t2 = time.perf_counter_ns()
+        return Invocation(wall_ns=t2 - t0, exit_code=exit_code, error=error,
+                          phases_ns={"instantiate": t1 - t0, "execute": t2 - t1},
+                          fuel=FUEL_BUDGET - store.get_fuel() if self.job.options.fuel else None,
+                          guest_memory_bytes=self._memory_size(store, instance))
+
+    def instance_for(self, stdout_path: str, stderr_path: str) -> tuple[Any, Any]:
+        """A fresh store (memory limit, fuel, WASI context writing to these files) and an
+        instance in it, ready to run: ``faasbench scale`` keeps many of these at once."""
+        wt, job = self.wasmtime, self.job
         store = wt.Store(self.engine)
         store.set_limits(memory_size=job.options.wasm_memory_bytes)
         if job.options.fuel:
             store.set_fuel(FUEL_BUDGET)
         wasi = wt.WasiConfig()
         wasi.argv = job.argv
-        wasi.stdout_file = job.stdout_path
-        wasi.stderr_file = job.stderr_path
+        wasi.stdout_file = stdout_path
+        wasi.stderr_file = stderr_path
         wasi.preopen_dir(job.host_dir, job.guest_dir, False)
         store.set_wasi(wasi)
+        instance = self.pre.instantiate(store) if self.pre is not None else \
+            self.linker.instantiate(store, self.module)
+        return store, instance
+
+    def start_instance(self, store: Any, instance: Any) -> tuple[Optional[int], Optional[str]]:
+        """Run an instance's ``_start`` once: (exit status, None) or (None, the trap)."""
+        wt = self.wasmtime
         try:
-            instance = self.pre.instantiate(store) if self.pre is not None else \
-                self.linker.instantiate(store, self.module)
-        except (wt.WasmtimeError, wt.Trap) as exc:
-            return Invocation(wall_ns=0, exit_code=None, error=f"instantiation failed: {exc}")
-        t1 = time.perf_counter_ns()
-        start = instance.exports(store)["_start"]
-        exit_code: Optional[int] = 0
-        error = None
-        try:
-            start(store)
+            instance.exports(store)["_start"](store)
         except wt.ExitTrap as exc:
-            exit_code = exc.code
+            return exc.code, None
         except wt.Trap as exc:
-            exit_code, error = None, _trap_error(exc)
-        t2 = time.perf_counter_ns()
+            return None, _trap_error(exc)
+        return 0, None
+
+    def _memory_size(self, store: Any, instance: Any) -> Optional[int]:
         memory = instance.exports(store).get("memory")
-        return Invocation(
-            wall_ns=t2 - t0, exit_code=exit_code, error=error,
-            phases_ns={"instantiate": t1 - t0, "execute": t2 - t1},
-            fuel=FUEL_BUDGET - store.get_fuel() if job.options.fuel else None,
-            guest_memory_bytes=memory.data_len(store) if isinstance(memory, wt.Memory) else None,
-        )
+        return memory.data_len(store) if isinstance(memory, self.wasmtime.Memory) else None
 
 
 class WasmtimeRuntime(EmbeddedRuntime):

@@ -23,6 +23,7 @@ HELP = """\
 | `r` | live, compare | re-run the selected cell with new iterations / size |
 | `v` | live | compare runtimes side by side |
 | `n` | live | back to setup for another run |
+| `ctrl+s` | everywhere | scale: density and a burst (`ctrl+r` starts, `ctrl+x` stops) |
 | `h` | everywhere | history: the runs kept in the data dir |
 | `enter` / `o` | history | open the run in the compare view |
 | `space`, `d` | history | mark runs A and B, then compare them cell by cell |
@@ -37,7 +38,9 @@ seen in this session, and footprint (module + runtime or image size).
 
 **Compare**: medians, mean ± sd, ratios to docker and native in the same mode (native's
 cold stands in for its load, which it does not have); the winner (lowest median) is
-starred. The start ladder puts each runtime's cold, load and warm nop on one log axis;
+starred; the last column is what a million calls would cost under CPU-time and fuel
+billing, when measured (`report RUN --cost` has all three models). The start ladder
+puts each runtime's cold, load and warm nop on one log axis;
 Footprint shows the function and what its host must install, both sides counted.
 Guests never run in this process: a child `faasbench run --plan - --json` does, and every
 dashboard run is saved as a results file.

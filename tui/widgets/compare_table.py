@@ -6,11 +6,16 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from engine.analysis import CompareRow
+from engine.billing import load_price_model
+from engine.cli.cost_view import usage_cost
+from engine.run_model import CellState
 from engine.units import fmt_estimate, fmt_ns
 
-COLUMNS = ("benchmark", "mode", "runtime", "median", "× docker", "× native", "n", "mean ± sd")
+COLUMNS = ("benchmark", "mode", "runtime", "median", "× docker", "× native", "n", "mean ± sd",
+           "$ per 1M calls")
 """Ratios before the spread: at 80 columns they are what must stay on screen. A ratio shows its
-95% interval; "≈" marks one whose interval contains 1."""
+95% interval; "≈" marks one whose interval contains 1. Last, what a million invocations would
+cost under CPU-time and fuel billing (``engine.billing``'s shipped prices), when measured."""
 
 
 class CompareTable(DataTable):
@@ -20,6 +25,15 @@ class CompareTable(DataTable):
         self.cursor_type = "row"
         self.zebra_stripes = True
         self.add_columns(*COLUMNS)
+        self.prices = load_price_model()
+        self.costs: dict[tuple[str, int], str] = {}
+        """Per cell and sample count: a cell's cost is worked out once per new sample."""
+
+    def cost(self, cell: CellState) -> str:
+        key = (cell.cell_id, len(cell.samples))
+        if key not in self.costs:
+            self.costs[key] = usage_cost([s.to_dict() for s in cell.samples], self.prices)
+        return self.costs[key]
 
     def show(self, groups: list[list[CompareRow]]) -> None:
         self.clear()
@@ -40,4 +54,5 @@ class CompareTable(DataTable):
                     Text(str(s["n"]) + (f" ({cell.failed}✗)" if cell.failed else ""),
                          justify="right"),
                     Text(spread, justify="right"),
+                    Text(self.cost(cell), justify="right"),
                     key=cell.cell_id)

@@ -1,0 +1,222 @@
+"""Pay-as-you-use: what the measured invocations would be billed, three ways. Pure functions
+over a run's sample rows (as in results files); nothing here runs anything.
+
+1. GB-seconds: configured memory x duration, the duration rounded up to the billing granularity
+   and at least the minimum billed duration, plus a fee per request (today's FaaS model).
+2. CPU time: the CPU time used, plus a fee per request.
+3. Fuel: the WebAssembly instructions executed (wasmtime's ``--fuel``), plus a fee per call.
+
+The duration billed is the sample's wall time (the invocation as the mode defines it), its
+CPU time and fuel the sample's own. Only measured (not warm-up), verified samples count. The
+gap between billed and used is the GB-seconds duration charge for time the function did not
+run: for nop, the minimum duration against its measured microseconds.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any, Optional
+
+from .options import PlanError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - the 3.9 venv
+    import tomli as tomllib
+
+MIB = 1 << 20
+NO_FUEL = "no fuel recorded: only wasmtime counts fuel, and only in runs with --fuel"
+NO_CPU = "no CPU time recorded for these samples"
+
+
+@dataclass(frozen=True)
+class GbSeconds:
+    source: str
+    date: str
+    usd_per_gb_second: float
+    usd_per_million_requests: float
+    granularity_ms: float
+    minimum_billed_ms: float
+    memory_mb: float
+    minimum_memory_mb: float
+
+
+@dataclass(frozen=True)
+class CpuTime:
+    source: str
+    date: str
+    usd_per_million_cpu_ms: float
+    usd_per_million_requests: float
+    granularity_ms: float
+
+
+@dataclass(frozen=True)
+class Fuel:
+    source: str
+    date: str
+    cycles_per_instruction: float
+    cycles_per_call: float
+    usd_per_trillion_cycles: float
+
+
+@dataclass(frozen=True)
+class PriceModel:
+    gb_seconds: GbSeconds
+    cpu_time: CpuTime
+    fuel: Fuel
+
+    def sources(self) -> list[str]:
+        return [f"{name}: {part.source} ({part.date})" for name, part in
+                (("GB-seconds", self.gb_seconds), ("CPU time", self.cpu_time),
+                 ("fuel", self.fuel))]
+
+
+def _default_text() -> str:
+    return resources.files("engine").joinpath("data/price_model.toml").read_text()
+
+
+def load_price_model(path: Optional[Path] = None) -> PriceModel:
+    """The shipped model, with what ``path`` sets instead; PlanError says what is wrong."""
+    data = tomllib.loads(_default_text())
+    if path is not None:
+        try:
+            given = tomllib.loads(Path(path).read_text())
+        except OSError as exc:
+            raise PlanError(f"cannot read the price model {path}: {exc.strerror}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise PlanError(f"the price model {path} is not valid TOML: {exc}") from None
+        for section, values in given.items():
+            if section not in data or not isinstance(values, dict):
+                raise PlanError(f"the price model {path} has an unknown section [{section}]; "
+                                f"valid: {', '.join(data)}")
+            unknown = set(values) - set(data[section])
+            if unknown:
+                raise PlanError(f"the price model {path} has unknown keys in [{section}]: "
+                                f"{', '.join(sorted(unknown))}; valid: "
+                                f"{', '.join(data[section])}")
+            data[section].update(values)
+    return PriceModel(*(_section(cls, data[name], path) for name, cls in (
+        ("gb_seconds", GbSeconds), ("cpu_time", CpuTime), ("fuel", Fuel))))
+
+
+def _section(cls: type, values: dict[str, Any], path: Optional[Path]) -> Any:
+    for f in fields(cls):
+        value = values[f.name]
+        if f.type == "str":
+            values[f.name] = str(value)
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise PlanError(f"price model {path or 'default'}: {f.name} must be a number >= 0, "
+                            f"got {value!r}")
+    return cls(**values)
+
+
+def billed_ms(used_ms: float, plan: GbSeconds) -> float:
+    """Duration as billed: rounded up to the granularity, at least the minimum."""
+    rounded = math.ceil(used_ms / plan.granularity_ms - 1e-9) * plan.granularity_ms \
+        if plan.granularity_ms else used_ms
+    return max(rounded, plan.minimum_billed_ms)
+
+
+def memory_mb(peak_rss_bytes: Optional[int], plan: GbSeconds) -> float:
+    """The memory size billed: the configured size, at least the minimum, and at least what
+    the function was measured to use (a smaller size could not run it)."""
+    used = math.ceil(peak_rss_bytes / MIB) if peak_rss_bytes else 0
+    return max(plan.memory_mb, plan.minimum_memory_mb, used)
+
+
+def gb_seconds_usd(wall_ns: int, memory: float, plan: GbSeconds) -> tuple[float, float]:
+    """(billed, used) cost of one invocation: the used figure bills the exact duration."""
+    used_ms = wall_ns / 1e6
+    gb = memory / 1024
+    request = plan.usd_per_million_requests / 1e6
+    return (billed_ms(used_ms, plan) / 1000 * gb * plan.usd_per_gb_second + request,
+            used_ms / 1000 * gb * plan.usd_per_gb_second + request)
+
+
+def cpu_usd(cpu_ns: int, plan: CpuTime) -> float:
+    cpu_ms = cpu_ns / 1e6
+    if plan.granularity_ms:
+        cpu_ms = math.ceil(cpu_ms / plan.granularity_ms - 1e-9) * plan.granularity_ms
+    return (cpu_ms * plan.usd_per_million_cpu_ms + plan.usd_per_million_requests) / 1e6
+
+
+def fuel_usd(fuel: int, plan: Fuel) -> float:
+    cycles = fuel * plan.cycles_per_instruction + plan.cycles_per_call
+    return cycles * plan.usd_per_trillion_cycles / 1e12
+
+
+@dataclass(frozen=True)
+class CostRow:
+    """Per runtime, benchmark, size and mode: cost per million invocations, three ways."""
+
+    runtime: str
+    benchmark: str
+    size: int
+    mode: str
+    invocations: int
+    used_ms: float
+    """Median measured duration."""
+    billed_ms: float
+    """Median billed duration."""
+    memory_mb: float
+    gb_seconds_per_million: float
+    unused_share: float
+    """Of the GB-seconds duration charge, the share for time not used (rounding, minimum)."""
+    cpu_per_million: Optional[float]
+    fuel_per_million: Optional[float]
+    cpu_why: str = ""
+    fuel_why: str = ""
+    """Why a model has no figure ("not measured" and the reason)."""
+
+
+def measured(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows a bill counts: verified, measured (not warm-up) samples."""
+    return [r for r in rows if r.get("event", "sample_recorded") == "sample_recorded"
+            and r.get("ok") and not r.get("warmup") and r.get("wall_ns") is not None]
+
+
+def cost_rows(rows: Iterable[dict[str, Any]], model: PriceModel) -> list[CostRow]:
+    """One CostRow per runtime x benchmark x size x mode present in the rows."""
+    groups: dict[tuple[str, str, int, str], list[dict[str, Any]]] = {}
+    for row in measured(rows):
+        key = (row["runtime"], row["benchmark"], row.get("size", 0), row.get("mode", ""))
+        groups.setdefault(key, []).append(row)
+    return [_cost(key, samples, model) for key, samples in groups.items()]
+
+
+def _median(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _cost(key: tuple[str, str, int, str], samples: list[dict[str, Any]],
+          model: PriceModel) -> CostRow:
+    plan = model.gb_seconds
+    peak = max((s["peak_rss_bytes"] for s in samples if s.get("peak_rss_bytes")), default=None)
+    memory = memory_mb(peak, plan)
+    billed = [gb_seconds_usd(s["wall_ns"], memory, plan) for s in samples]
+    request = plan.usd_per_million_requests / 1e6
+    billed_duration = sum(b - request for b, _ in billed)
+    used_duration = sum(u - request for _, u in billed)
+    n = len(samples)
+    cpu = [s["cpu_ns"] for s in samples if s.get("cpu_ns") is not None]
+    fuel = [s["fuel"] for s in samples if s.get("fuel") is not None]
+    return CostRow(
+        *key, invocations=n,
+        used_ms=_median([s["wall_ns"] / 1e6 for s in samples]),
+        billed_ms=_median([billed_ms(s["wall_ns"] / 1e6, plan) for s in samples]),
+        memory_mb=memory,
+        gb_seconds_per_million=sum(b for b, _ in billed) / n * 1e6,
+        unused_share=1 - used_duration / billed_duration if billed_duration else 0.0,
+        cpu_per_million=sum(cpu_usd(c, model.cpu_time) for c in cpu) / len(cpu) * 1e6
+        if len(cpu) == n else None,
+        fuel_per_million=sum(fuel_usd(f, model.fuel) for f in fuel) / len(fuel) * 1e6
+        if len(fuel) == n else None,
+        cpu_why="" if len(cpu) == n else NO_CPU,
+        fuel_why="" if len(fuel) == n else NO_FUEL)
