@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import resource
 import sys
 import time
 from abc import ABC, abstractmethod
@@ -88,14 +87,12 @@ class PeakRss:
     """A process's peak resident set per iteration (the worker's own, or a host it runs):
     VmHWM, which Linux resets when 5 is written to clear_refs. Both /proc files stay open,
     since opening them again every iteration costs more than the warm instance being measured.
-    The worker's own peak comes from ``getrusage``, whose ru_maxrss is the same high-water
-    mark (it follows the reset) and costs a tenth of parsing the status file."""
+    (``getrusage``'s ru_maxrss would be cheaper but is no substitute: it never drops below the
+    high-water mark the process had before its exec, i.e. the forking controller's.)"""
 
     def __init__(self, pid: str = "self") -> None:
         self.clear_refs = _open_or_none(f"/proc/{pid}/clear_refs", os.O_WRONLY)
-        self.status = None if pid == "self" else _open_or_none(f"/proc/{pid}/status",
-                                                               os.O_RDONLY)
-        self.own = pid == "self"
+        self.status = _open_or_none(f"/proc/{pid}/status", os.O_RDONLY)
 
     def reset(self) -> None:
         if self.clear_refs is not None:
@@ -104,8 +101,6 @@ class PeakRss:
 
     def read(self) -> Optional[int]:
         """VmHWM in bytes (None if Linux does not say)."""
-        if self.own:
-            return resource.getrusage(resource.RUSAGE_THREAD).ru_maxrss * 1024
         if self.status is None:
             return None
         status = os.pread(self.status, 1 << 14, 0)
