@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Set up faasbench in ./.venv, then open the dashboard or run the tests.
 #
-#   ./setup.sh dashboard   set up, build the benchmark programs, open the dashboard
+#   ./setup.sh dashboard   set up (node, a Docker engine), build the benchmark programs, open
+#                          the dashboard
 #   ./setup.sh test        set up everything the tests need (Docker engine, Python 3.9 for the
-#                          legacy wasmer path, tmux, node), then run the whole test suite
+#                          legacy wasmer path, tmux, node, sshd, chromium), then run the suite
 #   ./setup.sh             set up only
 #
-# Needs python3 (>= 3.9) with venv. For `test` it installs missing Debian packages with apt-get
-# (as root, or through sudo) and starts its own dockerd when none answers, stopping it at the end.
+# Needs python3 (>= 3.9) with venv. It installs missing Debian packages with apt-get (as root, or
+# through sudo) and starts its own dockerd when none answers, stopping it at the end.
 set -euo pipefail
 cd "$(dirname "$0")"
 here=$(pwd)
@@ -25,6 +26,14 @@ apt_install() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+start_docker() {
+    # The docker runtime's engine: the one that answers, else our own, stopped at the end.
+    local docker_host
+    docker_host=$(.ci/dockerd.sh start)
+    trap '.ci/dockerd.sh stop >/dev/null 2>&1 || true' EXIT
+    export DOCKER_HOST=$docker_host
+}
+
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 9))' \
     || { say "faasbench needs Python 3.9 or newer (python3 is $(python3 -V))"; exit 2; }
 python3 -c 'import ensurepip, venv' 2>/dev/null || apt_install python3-venv
@@ -40,13 +49,13 @@ say "building the benchmark programs (the first build compiles zig's libc, about
 
 case "${1:-}" in
     dashboard)
-        exec .venv/bin/faasbench tui
+        apt_install nodejs
+        start_docker
+        .venv/bin/faasbench tui
         ;;
     test)
         apt_install tmux hyperfine nodejs debootstrap openssh-server chromium
-        docker_host=$(.ci/dockerd.sh start)
-        trap '.ci/dockerd.sh stop >/dev/null 2>&1 || true' EXIT
-        export DOCKER_HOST=$docker_host
+        start_docker
         py39=$(.ci/python39.sh "$here/.venv39")
         say "ruff check"
         .venv/bin/ruff check .
