@@ -69,7 +69,8 @@ class Sshd:
         self.proc.wait(10)
 
 
-def start_sshd(root: Path, cache_dir: Path) -> Sshd:
+def start_sshd(root: Path, cache_dir: Path, session_env: str = "") -> Sshd:
+    """``session_env`` adds ``NAME=value`` settings to every session's environment."""
     if shutil.which("sshd") is None and not Path(SSHD).exists():
         raise RuntimeError("sshd is missing: apt-get install openssh-server (./setup.sh test)")
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege separation dir
@@ -93,7 +94,7 @@ KbdInteractiveAuthentication no
 UsePAM no
 StrictModes no
 Subsystem sftp internal-sftp
-SetEnv FAASBENCH_DATA_DIR={remote_data} FAASBENCH_CACHE_DIR={cache_dir}
+SetEnv FAASBENCH_DATA_DIR={remote_data} FAASBENCH_CACHE_DIR={cache_dir} {session_env}
 LogLevel ERROR
 """)
     (home / ".ssh" / "config").write_text(

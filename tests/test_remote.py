@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ssh_support import ALIAS, QUICK, VENV_FAASBENCH, Sshd, free_port, keygen
+from ssh_support import ALIAS, QUICK, VENV_FAASBENCH, Sshd, free_port, keygen, start_sshd
 
 from engine import paths
 from engine.results import read_results
@@ -106,6 +107,31 @@ def test_other_hosts_carry_on_when_one_refuses(cli: Any, tmp_path: Path) -> None
     assert f"{dead}: connection refused" in done.stderr
     (local,) = (tmp_path / "r").glob("*local.jsonl")
     assert events(local)[-1] == "run_finished"
+
+
+def test_a_host_that_never_answers_times_out(cli: Any) -> None:
+    """A host whose TCP port accepts but never speaks SSH (a hung sshd, a black-holing
+    firewall): the connection gives up after its timeout with one line, exit 2."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        done = cli("doctor", "--host", f"root@127.0.0.1:{port}", timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert f"no answer from 127.0.0.1:{port} within" in done.stderr
+    assert done.stderr.count("\n") == 1
+
+
+def test_a_host_without_python3_says_what_to_install(cli: Any, tmp_path: Path) -> None:
+    """A real second sshd whose sessions find no python3 on PATH (a bare host)."""
+    bare = start_sshd(tmp_path / "bare", paths.cache_dir(), session_env="PATH=/nonexistent")
+    try:
+        done = cli("doctor", "--host", ALIAS, home=bare.home)  # its own key and alias
+    finally:
+        bare.stop()
+    assert done.returncode == 2, done.stderr
+    assert "python3 is not installed there" in done.stderr and "apt-get install" in done.stderr
+    assert done.stderr.count("\n") == 1
 
 
 def test_unknown_host_key_refused_then_recorded_changed_key_refused(
