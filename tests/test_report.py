@@ -101,6 +101,11 @@ def test_claims_without_docker_say_why():
     assert {v.mode for v in verdicts if v.id == "a"} == {"cold", "load"}
 
 
+def test_tables_asked_for_in_csv_are_refused_not_dropped():
+    out = report(str(RECORDED), "--format", "csv", "--cost")
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and not out.stdout
+
+
 def test_unreadable_run_is_one_line_and_exit_2(tmp_path):
     out = report(str(tmp_path / "missing.jsonl"))
     assert out.returncode == 2

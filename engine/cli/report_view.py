@@ -11,6 +11,7 @@ from typing import Any, Optional
 from .. import analysis
 from ..billing import load_price_model
 from ..history import list_runs, resolve
+from ..options import PlanError
 from ..report import claims as claim_checks
 from ..report import render, tables
 from ..report.chart import ladder_chart
@@ -56,6 +57,11 @@ def report_command(args: argparse.Namespace) -> int:
         from .hosts_view import hosts_report
 
         return hosts_report(Path(args.run), args.format)
+    if args.format == "csv" and (args.claims or args.cost):
+        raise PlanError("csv is one row per sample; --claims and --cost are tables: use "
+                        "--format text, md (or json for the claims)")
+    if args.format == "json" and args.cost:
+        raise PlanError("--cost is a table: use --format text or md")
     path = resolve(args.run)
     model, warnings = load_model(path)
     for warning in warnings:

@@ -141,8 +141,11 @@ def burst_table(events: Sequence[Event]) -> Table:
                           f"{e.throughput_rps:.0f}", fmt_ns(e.p50_ns), fmt_ns(e.p95_ns),
                           fmt_ns(e.p99_ns), str(e.ok), str(e.failed))
             reasons += [f"{e.runtime}: {why} (×{n})" for why, n in e.errors.items()]
-    table.caption = "R requests from C concurrent clients over n instances" + \
-        "".join(f"\n{reason}" for reason in reasons)
+    table.caption = ("R requests from C concurrent clients over n instances; latency is the "
+                     "client's, from request to verified answer. Embedded runtimes serve every "
+                     "request through one host process (JSON over a pipe, a thread per request),"
+                     " so at nop their figures are mostly that path's; Docker's go to each "
+                     "container's launcher directly") + "".join(f"\n{reason}" for reason in reasons)
     return table
 
 
