@@ -15,8 +15,9 @@ run: for nop, the minimum duration against its measured microseconds.
 from __future__ import annotations
 
 import math
+import statistics
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
@@ -189,12 +190,6 @@ def cost_rows(rows: Iterable[dict[str, Any]], model: PriceModel) -> list[CostRow
     return [_cost(key, samples, model) for key, samples in groups.items()]
 
 
-def _median(values: Sequence[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def _cost(key: tuple[str, str, int, str], samples: list[dict[str, Any]],
           model: PriceModel) -> CostRow:
     plan = model.gb_seconds
@@ -209,8 +204,8 @@ def _cost(key: tuple[str, str, int, str], samples: list[dict[str, Any]],
     fuel = [s["fuel"] for s in samples if s.get("fuel") is not None]
     return CostRow(
         *key, invocations=n,
-        used_ms=_median([s["wall_ns"] / 1e6 for s in samples]),
-        billed_ms=_median([billed_ms(s["wall_ns"] / 1e6, plan) for s in samples]),
+        used_ms=statistics.median([s["wall_ns"] / 1e6 for s in samples]),
+        billed_ms=statistics.median([billed_ms(s["wall_ns"] / 1e6, plan) for s in samples]),
         memory_mb=memory,
         gb_seconds_per_million=sum(b for b, _ in billed) / n * 1e6,
         unused_share=1 - used_duration / billed_duration if billed_duration else 0.0,

@@ -23,7 +23,8 @@ _CHUNK = 4_000_000
 """Values resampled per step: bounds the memory a 100,000-sample cell needs (32 MB)."""
 
 
-def _medians(rng: Any, values: Sequence[float]) -> Any:
+def _resampled(rng: Any, values: Sequence[float], statistic: str = "median") -> Any:
+    """``statistic`` ("median" or "mean", numpy's) of each of ``RESAMPLES`` resamples."""
     import numpy as np
 
     data = np.asarray(values, dtype=float)
@@ -32,7 +33,8 @@ def _medians(rng: Any, values: Sequence[float]) -> Any:
     rows = max(1, _CHUNK // n)
     for start in range(0, RESAMPLES, rows):
         count = min(rows, RESAMPLES - start)
-        out[start:start + count] = np.median(data[rng.integers(0, n, (count, n))], axis=1)
+        out[start:start + count] = getattr(np, statistic)(
+            data[rng.integers(0, n, (count, n))], axis=1)
     return out
 
 
@@ -48,7 +50,14 @@ def median_interval(values: Sequence[float]) -> tuple[float, float]:
     """The 95% interval of the median of ``values`` (at least one value)."""
     import numpy as np
 
-    return _interval(_medians(np.random.default_rng(SEED), values))
+    return _interval(_resampled(np.random.default_rng(SEED), values))
+
+
+def mean_interval(values: Sequence[float]) -> tuple[float, float]:
+    """The 95% interval of the mean of ``values`` (at least one value)."""
+    import numpy as np
+
+    return _interval(_resampled(np.random.default_rng(SEED), values, "mean"))
 
 
 def ratio_interval(values: Sequence[float], baseline: Sequence[float]) -> tuple[float, float]:
@@ -56,4 +65,4 @@ def ratio_interval(values: Sequence[float], baseline: Sequence[float]) -> tuple[
     import numpy as np
 
     rng = np.random.default_rng(SEED)
-    return _interval(_medians(rng, values) / _medians(rng, baseline))
+    return _interval(_resampled(rng, values) / _resampled(rng, baseline))

@@ -11,17 +11,17 @@ rather than guessed.
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Callable, Optional
 
 from .plan import Cell
-from .results import read_results
+from .results import parse_row
 
 Key = tuple[str, str, str, int]
 """runtime, benchmark, mode, size"""
 MAX_FILES = 50
+_CELL_FINISHED = b'{"event":"cell_finished"'
 CONFIRM_PRESETS = ("paper",)
 """Presets long enough that the CLI and the dashboard ask before starting."""
 
@@ -35,16 +35,24 @@ WORK: dict[str, Callable[[int], float]] = {
 
 
 def load_history(directory: Path) -> dict[Key, float]:
-    """Median wall time per (runtime, benchmark, mode, size); newer files win."""
+    """Median wall time per (runtime, benchmark, mode, size); newer files win. Only the
+    ``cell_finished`` lines are parsed (their summaries hold the medians): the dashboard reads
+    this at start, and a file's sample lines are nearly all of it."""
     files = sorted(directory.glob("*.jsonl"), key=lambda p: p.stat().st_mtime)[-MAX_FILES:]
     history: dict[Key, float] = {}
     for path in files:
-        walls: dict[Key, list[int]] = {}
-        for row in read_results(path):
-            if row.get("event") == "sample_recorded" and row.get("ok") and not row.get("warmup"):
-                key = (row["runtime"], row["benchmark"], row["mode"], row["size"])
-                walls.setdefault(key, []).append(row["wall_ns"])
-        history.update({k: statistics.median(v) for k, v in walls.items()})
+        with path.open("rb") as fh:
+            for raw in fh:
+                if not raw.startswith(_CELL_FINISHED):
+                    continue
+                try:
+                    row = parse_row(raw.decode("utf-8", errors="replace"))
+                except ValueError:
+                    continue  # a damaged line: the estimate does without it
+                median = row["summary"].get("median")
+                if median is not None:
+                    history[(row["runtime"], row["benchmark"], row["mode"], row["size"])] = \
+                        median
     return history
 
 

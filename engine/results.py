@@ -133,19 +133,28 @@ class ResultsError(ValueError):
     """A results file that cannot be read at all (missing, unreadable, not a run)."""
 
 
-def load_model(path: Path) -> tuple[RunModel, list[str]]:
-    """A results file folded into a ``RunModel``, with warnings about what did not fold: the
-    lines that are not events (``Loaded.warning``) and a plan that cannot be read."""
-    from .run_model import RunModel
-
+def open_results(path: Path) -> Loaded:
+    """``load_results``, with a file that cannot be read as a ResultsError saying what to do."""
     try:
-        loaded = load_results(path)
+        return load_results(path)
     except OSError as exc:
         raise ResultsError(f"cannot read results {path}: {exc.strerror}; "
                            f"`faasbench history` lists the recorded runs") from None
+
+
+def load_model(path: Path) -> tuple[RunModel, list[str]]:
+    """A results file folded into a ``RunModel``, with warnings about what did not fold."""
+    return fold(open_results(path))
+
+
+def fold(loaded: Loaded) -> tuple[RunModel, list[str]]:
+    """Loaded rows folded into a ``RunModel``, with warnings about what did not fold: the
+    lines that are not events (``Loaded.warning``) and a plan that cannot be read."""
+    from .run_model import RunModel
+
     notes: list[str] = []
     model = RunModel.from_rows(loaded.rows, notes)
     if not model.cells:
-        raise ResultsError(f"{path} holds no faasbench run")
+        raise ResultsError(f"{loaded.path} holds no faasbench run")
     return model, [w for w in (loaded.warning,) if w] + [
         n for n in notes if n.startswith("[yellow]cannot")]

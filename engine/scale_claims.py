@@ -12,19 +12,16 @@ Each returns ``{"id", "claim", "figure", "compares", "mode", "verdict", "interva
 
 from __future__ import annotations
 
-import random
-import statistics
 from collections.abc import Sequence
 from typing import Any, Optional
 
 from .billing import CostRow, PriceModel, billed_ms, cost_rows, measured
-from .stats import percentile
+from .bootstrap import mean_interval
 from .units import fmt_ns
 
 WASM_RUNTIMES = ("wasmtime", "wasmer", "node")
 DENSITY_MARGIN = 0.10
 """A density difference within 10% is not called: PSS moves by that much between readings."""
-BOOTSTRAP_RESAMPLES = 2000
 
 
 def _runs(rows: Sequence[dict[str, Any]]) -> list[str]:
@@ -78,14 +75,6 @@ def density_claim(scale_rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
                   why + " (one reading per step: no interval)", runs)
 
 
-def _bootstrap_mean(values: Sequence[float], seed: int = 0) -> list[float]:
-    """95% percentile-bootstrap interval of the mean (Efron & Tibshirani 1993, ch. 13)."""
-    rng = random.Random(seed)
-    means = sorted(statistics.fmean(rng.choices(values, k=len(values)))
-                   for _ in range(BOOTSTRAP_RESAMPLES))
-    return [percentile(means, 2.5), percentile(means, 97.5)]
-
-
 def billing_claim(run_rows: Sequence[dict[str, Any]], model: PriceModel) -> dict[str, Any]:
     """(g): of a nop invocation's GB-seconds duration charge, the share for time not used
     (rounding up and the minimum duration), with its interval over invocations; beside it the
@@ -103,7 +92,7 @@ def billing_claim(run_rows: Sequence[dict[str, Any]], model: PriceModel) -> dict
                       "no verified, measured nop samples in these results", runs)
     plan = model.gb_seconds
     shares = [1 - (r["wall_ns"] / 1e6) / billed_ms(r["wall_ns"] / 1e6, plan) for r in nop]
-    interval = _bootstrap_mean(shares)
+    interval = list(mean_interval(shares))
     modes = sorted({r.get("mode", "") for r in nop})
     parts = []
     costs = cost_rows(nop, model)

@@ -249,6 +249,20 @@ def terminal_width() -> int:
     return max(100, shutil.get_terminal_size((140, 24)).columns)
 
 
+def run_options(args: argparse.Namespace) -> RunOptions:
+    """The RunOptions the flags give, engine.options' defaults for the rest."""
+    return RunOptions(**{f.field: getattr(args, f.field) for f in FLAGS
+                         if getattr(args, f.field) is not None})
+
+
+def refuse_flags(args: argparse.Namespace, flags: dict[str, str], why: str) -> None:
+    """PlanError naming the ``flags`` (argument name: flag) that were given, if any: a
+    silent choice between them and what ``why`` names would lose what the user asked."""
+    given = [flag for name, flag in flags.items() if getattr(args, name, None) is not None]
+    if given:
+        raise PlanError(f"{why}; drop {', '.join(given)}")
+
+
 def build_flags(args: argparse.Namespace) -> BuildFlags:
     """The build flags the options name, defaults for the rest."""
     defaults = BuildFlags()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,8 @@ from ..remote.ssh import HostError
 from ..remote.tagging import tagged_json
 from ..results import read_results
 from ..units import fmt_ns
-from . import EXIT_BAD_INPUT, PLAN_SHAPING, terminal_width
+from . import EXIT_BAD_INPUT, PLAN_SHAPING, refuse_flags, terminal_width
+from .interrupts import install_interrupt
 from .run_view import EXIT_CANCELLED, confirmed, plan_from_args
 
 
@@ -45,10 +45,8 @@ def _options(args: argparse.Namespace) -> RemoteOptions:
 
 def hosts_command(args: argparse.Namespace) -> int:
     if args.resume:
-        given = [flag for name, flag in {**PLAN_SHAPING, "plan": "--plan", "host": "--host"}
-                 .items() if getattr(args, name) is not None]
-        if given:
-            raise PlanError(f"--resume continues a recorded run; drop {', '.join(given)}")
+        refuse_flags(args, {**PLAN_SHAPING, "plan": "--plan", "host": "--host"},
+                     "--resume continues a recorded run")
         try:
             fanout = resume(Path(args.resume), _options(args))
         except (OSError, HostError) as exc:
@@ -62,14 +60,9 @@ def hosts_command(args: argparse.Namespace) -> int:
         fanout = run_on_hosts(hosts, plan, _options(args), Path(args.out) if args.out else None)
     console = Console(stderr=True, soft_wrap=True)  # a message is one line, whatever the width
 
-    def interrupt(signum: int, frame: Any) -> None:
-        console.print("[yellow]cancelling on every host: keeping what was measured "
-                      "(Ctrl-C again to stop following)[/]")
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        fanout.cancel()
-
-    signal.signal(signal.SIGINT, interrupt)
-    signal.signal(signal.SIGUSR1, lambda signum, frame: fanout.cancel_cell())
+    install_interrupt(fanout.cancel, console.print,
+                      "cancelling on every host: keeping what was measured (Ctrl-C again to "
+                      "stop following)", fanout.cancel_cell)
     try:
         outcome = _follow(fanout, console, args.json)
     except KeyboardInterrupt:

@@ -18,7 +18,7 @@ from ..report.chart import ladder_chart
 from ..report.claims import Verdict
 from ..report.hyperfine import as_hyperfine
 from ..report.samples_csv import as_csv
-from ..results import load_model, read_results
+from ..results import fold, open_results, read_results
 from ..run_model import RunModel
 from ..scale_claims import billing_claim, density_claim
 from . import terminal_width
@@ -63,10 +63,11 @@ def report_command(args: argparse.Namespace) -> int:
     if args.format == "json" and args.cost:
         raise PlanError("--cost is a table: use --format text or md")
     path = resolve(args.run)
-    model, warnings = load_model(path)
+    loaded = open_results(path)
+    model, warnings = fold(loaded)
     for warning in warnings:
         print(f"faasbench: warning: {warning}", file=sys.stderr)
-    rows = read_results(path) if args.claims or args.cost else []
+    rows = loaded.rows
     verdicts = claim_checks.claims(model, extra_claims(rows, args)) if args.claims else []
     if args.export_hyperfine:
         Path(args.export_hyperfine).write_text(as_hyperfine(model))

@@ -7,10 +7,9 @@ with a RunFinished line); a second one aborts at once.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from rich.console import Console
 from rich.progress import (
@@ -33,45 +32,31 @@ from ..events import (
     RunFinished,
     SampleRecorded,
 )
-from ..options import DEFAULT_MODES, DEFAULT_RUNTIMES, FLAGS, PlanError, RunOptions
+from ..options import DEFAULT_MODES, DEFAULT_RUNTIMES, PlanError
 from ..plan import Plan, make_plan, parse_sizes
 from ..report import render, tables
 from ..results import ResultsWriter, default_path
 from ..run_model import RunModel
 from ..runner import Run
 from ..units import fmt_ns
-from . import PLAN_SHAPING, build_flags, terminal_width
+from . import PLAN_SHAPING, build_flags, refuse_flags, run_options, terminal_width
+from .interrupts import install_interrupt
 
 EXIT_CANCELLED = 130
-
-
-def _install_interrupt(run: Run, console: Console) -> None:
-    def handler(signum: int, frame: Any) -> None:
-        console.print("[yellow]cancelling: keeping what was measured "
-                      "(Ctrl-C again to abort)[/]")
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        run.cancel()
-
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGUSR1, lambda signum, frame: run.cancel_cell())
 
 
 def plan_from_args(args: argparse.Namespace) -> Plan:
     """The plan ``--plan`` names, or the one the flags describe (defaults from engine.options)."""
     if args.plan is not None:
-        given = [flag for name, flag in PLAN_SHAPING.items() if getattr(args, name) is not None]
-        if given:
-            raise PlanError(f"--plan already says what to run; drop {', '.join(given)}")
+        refuse_flags(args, PLAN_SHAPING, "--plan already says what to run")
         return Plan.from_json(_read_plan(args.plan))
     chosen = args.benchmarks or list(BENCHMARKS)
-    options = RunOptions(**{f.field: getattr(args, f.field) for f in FLAGS
-                            if getattr(args, f.field) is not None})
     return make_plan(args.runtimes or DEFAULT_RUNTIMES, chosen,
                      preset=args.preset or PRESETS[0], iterations=args.iterations,
                      modes=args.mode or DEFAULT_MODES, sizes=parse_sizes(args.size or [], chosen),
                      warmup=args.warmup,
                      flags=build_flags(args),
-                     options=options)
+                     options=run_options(args))
 
 
 def _read_plan(source: str) -> str:
@@ -104,7 +89,9 @@ def run_command(args: argparse.Namespace) -> int:
     path = Path(args.out) if args.out else default_path(run.run_id)
     writer = ResultsWriter(path)
     console = Console(stderr=True)
-    _install_interrupt(run, console)
+    install_interrupt(run.cancel, console.print,
+                      "cancelling: keeping what was measured (Ctrl-C again to abort)",
+                      run.cancel_cell)
     model = RunModel()
     finished: list[CellFinished] = []
 

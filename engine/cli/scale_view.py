@@ -8,7 +8,6 @@ teardown still runs.
 from __future__ import annotations
 
 import argparse
-import signal
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -26,33 +25,22 @@ from ..events import (
     ScaleStep,
     from_dict,
 )
-from ..options import FLAGS, RunOptions
 from ..results import ResultsWriter, default_path
 from ..scale import Scale
 from ..scale_spec import ScaleSpec
 from ..units import fmt_bytes, fmt_ns
-from . import build_flags
+from . import build_flags, run_options
+from .interrupts import install_interrupt
 
 EXIT_CANCELLED = 130
 TABLE_WIDTH = 120
 
 
 def spec_from_args(args: argparse.Namespace) -> ScaleSpec:
-    options = RunOptions(**{f.field: getattr(args, f.field) for f in FLAGS
-                            if getattr(args, f.field) is not None})
     return ScaleSpec(runtimes=args.runtimes, benchmark=args.benchmark, size=args.size,
                      instances=args.instances, requests=args.requests,
                      concurrency=args.concurrency, memory_budget_bytes=args.memory_budget,
-                     options=options, flags=build_flags(args))
-
-
-def _install_interrupt(scale: Scale, console: Console) -> None:
-    def handler(signum: int, frame: Any) -> None:
-        console.print("[yellow]stopping: tearing everything down (Ctrl-C again to abort)[/]")
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        scale.cancel()
-
-    signal.signal(signal.SIGINT, handler)
+                     options=run_options(args), flags=build_flags(args))
 
 
 def scale_command(args: argparse.Namespace) -> int:
@@ -60,7 +48,8 @@ def scale_command(args: argparse.Namespace) -> int:
     path = Path(args.out) if args.out else default_path(scale.run_id)
     writer = ResultsWriter(path)
     console = Console(stderr=True)
-    _install_interrupt(scale, console)
+    install_interrupt(scale.cancel, console.print,
+                      "stopping: tearing everything down (Ctrl-C again to abort)")
     seen: list[Event] = []
     try:
         for event in scale.events():
