@@ -14,7 +14,7 @@ from typing import Any, Optional
 from .. import analysis
 from ..run_model import RunModel
 from .claims import Verdict
-from .tables import Table
+from .tables import Table, status
 
 
 def to_rich(table: Table) -> Any:
@@ -84,7 +84,6 @@ def as_json(model: RunModel, verdicts: Sequence[Verdict] = ()) -> str:
                 "artifact_bytes": cell.artifact_bytes, "runtime_bytes": cell.runtime_bytes,
                 "footprint_bytes": cell.footprint})
     document = {"run_id": model.run_id, "environment": model.environment,
-                "status": None if model.finished is None else (
-                    "cancelled" if model.finished.cancelled else "finished"),
+                "status": status(model),
                 "cells": cells, "claims": [v.to_dict() for v in verdicts]}
     return json.dumps(document, indent=2, default=str) + "\n"
