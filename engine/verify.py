@@ -60,16 +60,18 @@ def _fd_sha256(fd: int) -> str:
     return digest.hexdigest()
 
 
-def check(output: Union[str, Path], expected: Expected) -> Optional[str]:
+def check(output: Union[str, Path], expected: Expected,
+          size: Optional[int] = None) -> Optional[str]:
     """None when the output matches, else a one-line description of the difference.
 
     It runs after every sample, so a match costs as little as it can: the size is compared
     first (an empty expected output needs nothing else), and only an output of the expected
     size is hashed. Any difference is then described by ``_difference``. A ``str`` path
-    saves building a ``Path`` per sample.
+    saves building a ``Path`` per sample, and a ``size`` the caller already knows (from a
+    file it holds open) saves looking the file up.
     """
     if expected.length == 0:
-        if os.stat(output).st_size == 0:
+        if (os.stat(output).st_size if size is None else size) == 0:
             return None
     else:
         fd = os.open(output, os.O_RDONLY)

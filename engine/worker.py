@@ -10,6 +10,7 @@ itself, so large outputs never cross the pipe.
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import signal
 import sys
@@ -18,11 +19,13 @@ from dataclasses import replace
 from typing import Optional, TextIO
 
 from . import datafiles, runtimes
+from .peak_rss import PeakRss
 from .protocol import (
     Close,
     Failed,
     Invoke,
     Measured,
+    Measurements,
     Message,
     Prepare,
     Prepared,
@@ -47,9 +50,11 @@ def _die_with_parent() -> None:
         pass
 
 
-def judge(inv: Invocation, job: Job, expected: Expected) -> bool:
+def judge(inv: Invocation, job: Job, expected: Expected,
+          stdout_bytes: Optional[int] = None) -> bool:
     """A sample is ok only if the guest ran, exited 0 and printed exactly the reference;
-    otherwise ``inv.error`` says why (with the guest's last words on stderr)."""
+    otherwise ``inv.error`` says why (with the guest's last words on stderr).
+    ``stdout_bytes``: the output's size, when the runtime knows it (``Runtime.stdout_bytes``)."""
     if inv.error is None and inv.exit_code not in (0, None):
         inv.error = f"exit code {inv.exit_code}"
     if inv.error is None and inv.exit_code is None:
@@ -58,7 +63,7 @@ def judge(inv: Invocation, job: Job, expected: Expected) -> bool:
         last_words = tail(job.stderr_path)
         inv.error = f"{inv.error}: {last_words}" if last_words else inv.error
         return False
-    inv.error = check(job.stdout_path, expected)
+    inv.error = check(job.stdout_path, expected, stdout_bytes)
     return inv.error is None
 
 
@@ -87,7 +92,11 @@ class Session:
             inv = self.runtime.invoke()
         except Exception as exc:  # an engine error is this sample's failure, not the worker's
             inv = Invocation(wall_ns=0, exit_code=None, error=one_line(exc))
-        return Measured(inv, judge(inv, self.runtime.job, self.expected))
+        return Measured(inv, judge(inv, self.runtime.job, self.expected,
+                                   self.runtime.stdout_bytes()))
+
+    def peak_window(self) -> Optional[PeakRss]:
+        return self.runtime.peak_window() if self.runtime is not None else None
 
     def close(self) -> None:
         if self.runtime is not None:
@@ -95,33 +104,54 @@ class Session:
 
 
 def _answer(session: Session, msg: Message, proto: TextIO) -> None:
-    """Carry out one request. Iteration replies are written in batches, at most
-    ``FLUSH_AFTER_S`` after the first of them finished: one pipe write (and one wake-up of the
+    """Carry out one request. Iterations are sent in batches (``Measurements``) at most
+    ``FLUSH_AFTER_S`` after the batch's first one began: one pipe write (and one wake-up of the
     controller) per batch, not per iteration. A worker killed by a cancel, a crash or a
-    timeout loses the iterations that finished less than that before the iteration it died
-    in began; the controller runs them again."""
+    timeout loses the iterations of the batch it died in; the controller runs them again.
+
+    A runtime serving requests inside this process has its peak RSS read once per batch
+    (``Runtime.peak_window``): every iteration of a batch carries the peak of the batch's
+    window, which is the iteration's own whenever it ran for ``FLUSH_AFTER_S`` or longer."""
     if isinstance(msg, Prepare):
-        _send(proto, [encode(session.prepare(msg))])
+        _send(proto, session.prepare(msg))
         return
     if not isinstance(msg, Invoke):
-        _send(proto, [encode(Failed(f"the worker does not take {type(msg).__name__} messages"))])
+        _send(proto, Failed(f"the worker does not take {type(msg).__name__} messages"))
         return
-    batch: list[str] = []
-    first = 0.0
-    for _ in range(msg.count):
-        batch.append(encode(session.invoke()))
-        now = time.monotonic()
-        if len(batch) == 1:
-            first = now
-        if now - first >= FLUSH_AFTER_S:
-            _send(proto, batch)
+    gc.disable()  # no collector pauses inside samples; a request's garbage is freed at once
+    try:
+        _stream(session, msg.count, proto)
+    finally:
+        gc.enable()
+
+
+def _stream(session: Session, count: int, proto: TextIO) -> None:
+    window = session.peak_window()
+    batch: list[Measured] = []
+    began = 0.0
+    for _ in range(count):
+        if not batch:
+            began = time.monotonic()
+            if window is not None:
+                window.reset()
+        batch.append(session.invoke())
+        if time.monotonic() - began >= FLUSH_AFTER_S:
+            _send(proto, _with_peak(batch, window))
             batch = []
     if batch:
-        _send(proto, batch)
+        _send(proto, _with_peak(batch, window))
 
 
-def _send(proto: TextIO, lines: list[str]) -> None:
-    proto.write("\n".join(lines) + "\n")
+def _with_peak(batch: list[Measured], window: Optional[PeakRss]) -> Measurements:
+    if window is not None:
+        peak = window.read()
+        for measured in batch:
+            measured.invocation.peak_rss_bytes = peak
+    return Measurements(batch)
+
+
+def _send(proto: TextIO, msg: Message) -> None:
+    proto.write(encode(msg) + "\n")
     proto.flush()
 
 
@@ -138,8 +168,7 @@ def main() -> None:
                     break
                 _answer(session, msg, proto)
             except Exception as exc:  # reported to the controller, which decides what to do
-                proto.write(encode(Failed(one_line(exc))) + "\n")
-                proto.flush()
+                _send(proto, Failed(one_line(exc)))
     finally:
         session.close()
 

@@ -10,10 +10,11 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections import deque
 from pathlib import Path
 from typing import Optional
 
-from .protocol import Close, Message, decode, encode
+from .protocol import Close, Measured, Measurements, Message, decode, encode
 
 READ_CHUNK = 1 << 16
 
@@ -62,6 +63,7 @@ class Worker:
         if cpu is not None:
             os.sched_setaffinity(self.proc.pid, {cpu})
         self._pending = b""
+        self._measured: deque[Measured] = deque()
 
     def request(self, msg: Message, timeout_s: float) -> Message:
         """Send one message and wait for its (first) reply; raise WorkerLost if none comes."""
@@ -76,8 +78,20 @@ class Worker:
             raise WorkerLost(self._death()) from None
 
     def receive(self, timeout_s: float) -> Message:
-        """The next reply; WorkerLost when none comes within ``timeout_s`` (the worker is then
-        killed) or the worker died."""
+        """The next reply, a batch of iterations handed out one ``Measured`` at a time;
+        WorkerLost when none comes within ``timeout_s`` (the worker is then killed) or the
+        worker died."""
+        if not self._measured:
+            reply = self._read(timeout_s)
+            if not isinstance(reply, Measurements):
+                return reply
+            self._measured.extend(reply.items)
+            if not self._measured:
+                self.kill()
+                raise WorkerLost("the worker sent an empty batch of iterations")
+        return self._measured.popleft()
+
+    def _read(self, timeout_s: float) -> Message:
         assert self.proc.stdout is not None
         fd = self.proc.stdout.fileno()
         while b"\n" not in self._pending:

@@ -329,9 +329,11 @@ def test_wrong_output_in_a_container_names_the_line(engine, fault_builds, tmp_pa
 
 
 def commands_in_run(run_id: str) -> list[list[str]]:
-    """Per container of the run, the commands of the processes running in it."""
+    """Per container of the run, the commands of the processes running in it (in full: ps
+    would cut them to a terminal's width if the daemon's environment names a terminal)."""
     with connect() as client:
-        return [[row[-1] for row in client.top(c["Id"])["Processes"] or []]
+        return [[row[-1] for row in client.top(c["Id"], ps_args="-eww -o pid,args")["Processes"]
+                 or []]
                 for c in client.containers(all=True, filters={"label": f"{RUN_LABEL}={run_id}"})]
 
 

@@ -71,7 +71,9 @@ def test_messages_survive_the_wire_unchanged() -> None:
         protocol.Prepare("wasmtime", job, protocol.ReferenceSpec("nbody", 10, None, "")),
         protocol.Invoke(3), protocol.Close(), protocol.Prepared(123, None, "python reference"),
         protocol.Failed("why"),
-        protocol.Measured(Invocation(5, 0, cpu_ns=4, phases_ns={"execute": 3}), True),
+        protocol.Measurements([
+            protocol.Measured(Invocation(5, 0, cpu_ns=4, phases_ns={"execute": 3}), True),
+            protocol.Measured(Invocation(0, None, error="timed out"), False)]),
     ]
     for message in messages:
         line = protocol.encode(message)
@@ -80,6 +82,9 @@ def test_messages_survive_the_wire_unchanged() -> None:
 
 
 @pytest.mark.parametrize("line", ['{"type": "Nope"}', '{"type": "Failed"}', "[1]",
+                                  '{"type": "Measured", "invocation": {}, "ok": true}',
+                                  '{"type": "Measurements"}', '{"type": "Measurements", "rows": 5}',
+                                  '{"type": "Measurements", "rows": [[1, 0, true]]}',
                                   '{"type": "Prepared", "footprint_bytes": "x", "reference": 1}'])
 def test_garbage_on_the_wire_is_a_value_error(line: str) -> None:
     with pytest.raises(ValueError):

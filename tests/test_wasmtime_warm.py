@@ -20,14 +20,16 @@ from test_faults import (  # noqa: F401  (fault_builds_fixture: the fixture faul
 
 from engine import datafiles
 from engine.artifacts import Artifact
-from engine.cell_run import CellRun
+from engine.cell_run import PREPARE_TIMEOUT_S, CellRun
 from engine.events import CellFinished, RunError, SampleRecorded
 from engine.options import RunOptions
 from engine.plan import make_plan
+from engine.protocol import Invoke, Measurements, Prepare, Prepared, ReferenceSpec, decode
 from engine.runner import Run
 from engine.runtimes.base import Invocation
 from engine.runtimes.wasmtime import Tuning
 from engine.runtimes.wasmtime_ablation import CONFIGURATIONS, measure, runtime_with
+from engine.worker_client import Worker
 
 MODES = ["warm", "load"]
 DEFAULT = Tuning()
@@ -169,3 +171,32 @@ def test_the_ablation_measures_every_configuration(built) -> None:
     walls = measure(rounds=2, batch=3)
     assert set(walls) == set(CONFIGURATIONS)
     assert all(len(w) == 6 and all(ns > 0 for ns in w) for w in walls.values())
+
+
+def test_iterations_stream_in_batches_each_carrying_its_windows_peak(built, tmp_path) -> None:
+    """The worker answers one Invoke with batches of iterations (``Measurements``), every one
+    of them, in order, and ok; the in-worker runtime's peak RSS is read once per batch, so
+    all samples of a batch carry the same peak, a real one."""
+    count = 300
+    nop = next(a for a in built if a.benchmark == "nop" and a.target == "wasm")
+    job = replace(fault_job("wasmtime", nop.path, tmp_path, "warm"), benchmark="nop",
+                  argv=["nop"])
+    worker = Worker(tmp_path / "worker.log")
+    try:
+        prepared = worker.request(Prepare("wasmtime", job, ReferenceSpec("nop", 0, None, "")),
+                                  PREPARE_TIMEOUT_S)
+        assert isinstance(prepared, Prepared), prepared
+        worker.send(Invoke(count))
+        assert worker.proc.stdout is not None
+        batches: list[Measurements] = []
+        while sum(len(b.items) for b in batches) < count:
+            reply = decode(worker.proc.stdout.readline().decode())
+            assert isinstance(reply, Measurements), reply
+            batches.append(reply)
+    finally:
+        worker.close()
+    items = [m for b in batches for m in b.items]
+    assert len(items) == count and all(m.ok for m in items), items[0]
+    for batch in batches:
+        peaks = {m.invocation.peak_rss_bytes for m in batch.items}
+        assert len(peaks) == 1 and (peaks.pop() or 0) > 1 << 20, batch

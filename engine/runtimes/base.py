@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Optional
 
 from ..options import RunOptions
+from ..peak_rss import PeakRss
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,18 @@ class Runtime(ABC):
 
     def close(self) -> None:
         """Release what ``prepare`` kept."""
+
+    def stdout_bytes(self) -> Optional[int]:
+        """The size of the last request's output when the runtime holds the file open (a
+        lookup by path would cost a tenth of a warm instance); None otherwise."""
+        return None
+
+    def peak_window(self) -> Optional[PeakRss]:
+        """For requests served inside the worker itself: its own high-water mark, which the
+        worker resets and reads once per batch of iterations it streams (``engine.worker``),
+        since a read costs a fifth of a warm instance. None (the default) when each
+        iteration measures its own peak (a process per request, or a host of its own)."""
+        return None
 
     @classmethod
     def installed_bytes(cls) -> Optional[int]:

@@ -12,7 +12,6 @@ from disk, compile or deserialise it) and runs a fresh instance of it per call (
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sys
@@ -24,6 +23,7 @@ from typing import ClassVar, Optional
 
 import dacite
 
+from ..peak_rss import PeakRss
 from ..protocol import HostReport, one_line
 from .base import Invocation, Job, Runtime
 from .process import run_fresh_host
@@ -38,6 +38,9 @@ class EmbeddedHost(ABC):
     guest_on_calling_thread: ClassVar[bool] = True
     """False for an engine that runs guests on threads of its own: a sample's CPU time is
     then the whole process's, not the calling thread's."""
+
+    outputs: Optional[GuestOutputs] = None
+    """The guest's output files, when the host writes them through descriptors it holds."""
 
     def __init__(self, job: Job) -> None:
         self.job = job
@@ -78,47 +81,12 @@ class GuestOutputs:
             if os.lseek(fd, 0, os.SEEK_END):
                 os.ftruncate(fd, 0)
 
+    def stdout_bytes(self) -> int:
+        return os.lseek(self.stdout, 0, os.SEEK_END)
+
     def close(self) -> None:
         os.close(self.stdout)
         os.close(self.stderr)
-
-
-class PeakRss:
-    """A process's peak resident set per iteration (the worker's own, or a host it runs):
-    VmHWM, which Linux resets when 5 is written to clear_refs. Both /proc files stay open,
-    since opening them again every iteration costs more than the warm instance being measured.
-    (``getrusage``'s ru_maxrss would be cheaper but is no substitute: it never drops below the
-    high-water mark the process had before its exec, i.e. the forking controller's.)"""
-
-    def __init__(self, pid: str = "self") -> None:
-        self.clear_refs = _open_or_none(f"/proc/{pid}/clear_refs", os.O_WRONLY)
-        self.status = _open_or_none(f"/proc/{pid}/status", os.O_RDONLY)
-
-    def reset(self) -> None:
-        if self.clear_refs is not None:
-            with contextlib.suppress(OSError):
-                os.write(self.clear_refs, b"5")
-
-    def read(self) -> Optional[int]:
-        """VmHWM in bytes (None if Linux does not say)."""
-        if self.status is None:
-            return None
-        status = os.pread(self.status, 1 << 14, 0)
-        start = status.find(b"VmHWM:")
-        end = status.find(b"kB", start)
-        return int(status[start + 6:end]) * 1024 if 0 <= start < end else None
-
-    def close(self) -> None:
-        for fd in (self.clear_refs, self.status):
-            if fd is not None:
-                os.close(fd)
-
-
-def _open_or_none(path: str, flags: int) -> Optional[int]:
-    try:
-        return os.open(path, flags | os.O_CLOEXEC)
-    except OSError:
-        return None
 
 
 class EmbeddedRuntime(Runtime):
@@ -145,13 +113,19 @@ class EmbeddedRuntime(Runtime):
         self.host.start()
         self.host.load()  # load mode too: a function that cannot load fails the cell once
 
+    def peak_window(self) -> Optional[PeakRss]:
+        return self.peak
+
+    def stdout_bytes(self) -> Optional[int]:
+        outputs = self.host.outputs if self.host is not None else None
+        return outputs.stdout_bytes() if outputs is not None else None
+
     def invoke(self) -> Invocation:
         return self._invoke_in_worker() if self.host is not None else self._invoke_cold()
 
     def _invoke_in_worker(self) -> Invocation:
         """A load or warm iteration in the running host (load mode loads the function first)."""
-        assert self.host is not None and self.peak is not None
-        self.peak.reset()
+        assert self.host is not None
         cpu0 = self.cpu_clock()
         t0 = time.perf_counter_ns()
         if self.job.mode == "load":
@@ -160,7 +134,6 @@ class EmbeddedRuntime(Runtime):
         inv = self.host.run()
         inv.wall_ns = time.perf_counter_ns() - t0
         inv.cpu_ns = self.cpu_clock() - cpu0
-        inv.peak_rss_bytes = self.peak.read()
         if self.job.mode == "load":
             inv.phases_ns = {"load": t1 - t0, **inv.phases_ns}
         return inv

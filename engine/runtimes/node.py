@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 from typing import Optional
 
+from ..peak_rss import PeakRss
 from ..protocol import HostReport, NodeSpec
 from .base import Availability, Invocation, Runtime
-from .embedded import PeakRss
 from .process import run_fresh_host, tail, watchdog
 
 HOST_SCRIPT = Path(__file__).with_name("node_host.mjs")

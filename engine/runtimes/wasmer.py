@@ -54,8 +54,6 @@ class _WasmerHost(EmbeddedHost):
     once, while preparing, that the function loads (a broken module fails the cell once; the
     SDK's compiled code goes with its cache, emptied before every cold start)."""
 
-    outputs: Optional[GuestOutputs] = None
-
     def prepare_cold(self) -> None:
         self.start()
         self.load()
@@ -71,7 +69,6 @@ class SdkHost(_WasmerHost):
     """wasmer-sdk: one client + package; each ``run`` is a fresh sandbox running the command."""
 
     guest_on_calling_thread = False
-    outputs: Optional[GuestOutputs] = None
 
     def start(self) -> None:
         import wasmer_sdk
@@ -142,8 +139,6 @@ class LegacyHost(_WasmerHost):
     It cannot interrupt a guest: past the per-iteration timeout the controller kills the
     worker, and the sample says it timed out.
     """
-
-    outputs: Optional[GuestOutputs] = None
 
     def start(self) -> None:
         import wasmer

@@ -227,6 +227,7 @@ class WasmtimeHost(EmbeddedHost):
         self.linker.define_wasi()
         self.requests = LeanRequests(wasmtime, self.engine, self.job) \
             if self.tuning.lean_requests else None
+        self.outputs = self.requests.outputs if self.requests is not None else None
 
     def _config(self) -> Any:
         """The engine settings; only ``consume_fuel`` and ``memory_init_cow`` are recorded in
@@ -271,7 +272,7 @@ class WasmtimeHost(EmbeddedHost):
     def close(self) -> None:
         if self.requests is not None:
             self.requests.close()
-            self.requests = None
+            self.requests = self.outputs = None
 
     def run(self) -> Invocation:
         if self.requests is not None:
