@@ -28,8 +28,11 @@ Built = dict[tuple[str, str], artifacts.Artifact]
 class Run:
     """One execution of a plan. ``cancel``/``cancel_cell`` may be called from any thread."""
 
-    def __init__(self, plan: Plan, run_id: Optional[str] = None) -> None:
+    def __init__(self, plan: Plan, run_id: Optional[str] = None,
+                 probes: Optional[dict[str, Availability]] = None) -> None:
         self.plan = plan
+        self.probes = probes
+        """``probe_runtimes(plan)`` when the caller has it already; else probed when run."""
         self.run_id = run_id or uuid.uuid4().hex[:8]
         self.tally = Tally()
         self._cancel_run = threading.Event()
@@ -72,9 +75,7 @@ class Run:
         started = time.monotonic()
         settings = self.plan.settings
         pin_controller()
-        names = list(dict.fromkeys(c.runtime for c in self.plan.cells))
-        probes = {name: _for_profile(name, runtimes.probe(name), settings.flags.profile)
-                  for name in names}
+        probes = self.probes if self.probes is not None else probe_runtimes(self.plan)
         env = environment.describe(
             {n: a.version for n, a in probes.items() if a.ok},
             {"zig": toolchain.zig_version(), **settings.flags.describe()},
@@ -139,8 +140,23 @@ def _for_profile(name: str, probe: Availability, profile: str) -> Availability:
                         fix="use --profile study (no SIMD), or a runtime version with simd128")
 
 
+def probe_runtimes(plan: Plan) -> dict[str, Availability]:
+    """Whether each runtime of the plan can run here, as the plan would use it (its build
+    profile's SIMD included)."""
+    names = dict.fromkeys(c.runtime for c in plan.cells)
+    return {name: _for_profile(name, runtimes.probe(name), plan.settings.flags.profile)
+            for name in names}
+
+
+def unavailable(probes: dict[str, Availability]) -> list[str]:
+    """Per runtime that cannot run: what is wrong and what to do, in one line."""
+    return [f"runtime {name} unavailable: {probe.reason} — {probe.fix}"
+            for name, probe in probes.items() if not probe.ok]
+
+
 def _unavailable(probes: dict[str, Availability]) -> Iterator[RunError]:
+    """A run that goes ahead without some runtimes (the dashboard's, a plan's) says so."""
     for name, probe in probes.items():
         if not probe.ok:
-            yield RunError(f"runtime {name} unavailable: {probe.reason} — {probe.fix}; "
-                           "its cells are skipped", runtime=name)
+            yield RunError(f"{unavailable({name: probe})[0]}; its cells are skipped",
+                           runtime=name)

@@ -57,6 +57,18 @@ def test_bad_input_exits_2_with_one_line(args, expected):
     assert line.startswith("faasbench: error: ") and expected in line
 
 
+def test_a_runtime_that_cannot_run_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    """No Docker engine answers: the run is refused with what is wrong and what to do, and
+    nothing is built, run or written."""
+    out = tmp_path / "results.jsonl"
+    line = one_line(faasbench("run", "--runtimes", "native,docker", "--benchmarks", "nop",
+                              "--out", str(out), timeout=BAD_INPUT_TIMEOUT_S,
+                              env={"DOCKER_HOST": f"unix://{tmp_path}/nothing.sock"}))
+    assert line.startswith(f"faasbench: error: runtime docker unavailable: no Docker engine "
+                           f"at unix://{tmp_path}/nothing.sock")
+    assert "start dockerd" in line and not out.exists()
+
+
 @pytest.mark.parametrize(("extra", "dropped"), [
     (["--runtimes", "native"], "--runtimes"),
     (["--timeout", "5", "--iterations", "3"], "--iterations, --timeout"),

@@ -37,7 +37,7 @@ from ..plan import Plan, make_plan, parse_sizes
 from ..report import render, tables
 from ..results import ResultsWriter, default_path
 from ..run_model import RunModel
-from ..runner import Run
+from ..runner import Run, probe_runtimes, unavailable
 from ..units import fmt_ns
 from . import PLAN_SHAPING, build_flags, refuse_flags, run_options, terminal_width
 from .interrupts import install_interrupt
@@ -82,10 +82,14 @@ def confirmed(plan: Plan, yes: bool) -> bool:
 
 def run_command(args: argparse.Namespace) -> int:
     plan = plan_from_args(args)
+    probes = probe_runtimes(plan)
+    missing = unavailable(probes)
+    if missing:  # refused before anything is built or run: the request cannot be met
+        raise PlanError("; ".join(missing))
     if not confirmed(plan, args.yes):
         print("not started", file=sys.stderr)
         return EXIT_CANCELLED
-    run = Run(plan)
+    run = Run(plan, probes=probes)
     path = Path(args.out) if args.out else default_path(run.run_id)
     writer = ResultsWriter(path)
     console = Console(stderr=True)
