@@ -162,6 +162,35 @@ def test_unknown_host_key_refused_then_recorded_changed_key_refused(
     assert "CHANGED" in changed.stderr and "ssh-keygen -R" in changed.stderr
 
 
+def test_a_key_held_only_by_the_ssh_agent_is_used(sshd: Sshd, tmp_path: Path) -> None:
+    """The usual set-up: ~/.ssh names no key file and holds none; the key is loaded into a
+    real ssh-agent, found through SSH_AUTH_SOCK."""
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "known_hosts").write_bytes((sshd.home / ".ssh" / "known_hosts").read_bytes())
+    config = (sshd.home / ".ssh" / "config").read_text().splitlines()
+    (home / ".ssh" / "config").write_text(
+        "".join(f"{line}\n" for line in config if "IdentityFile" not in line))
+    sock = tmp_path / "agent.sock"
+    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not sock.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        env = {**sshd.client_env(paths.cache_dir(), tmp_path / "data"), "HOME": str(home),
+               "SSH_AUTH_SOCK": str(sock)}
+        subprocess.run(["ssh-add", str(sshd.home / ".ssh" / "id_ed25519")], env=env,
+                       check=True, capture_output=True)
+        done = subprocess.run([sys.executable, "-m", "engine", "doctor", "--host", ALIAS,
+                               "--remote-faasbench", VENV_FAASBENCH, "--json"], env=env,
+                              capture_output=True, text=True, timeout=300)
+    finally:
+        agent.terminate()
+        agent.wait(10)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["runtimes"]
+
+
 def test_a_key_the_host_does_not_accept_is_an_authentication_failure(
         cli: Any, sshd: Sshd, tmp_path: Path) -> None:
     home = tmp_path / "home"
