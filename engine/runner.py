@@ -150,13 +150,16 @@ def probe_runtimes(plan: Plan) -> dict[str, Availability]:
 
 def unavailable(probes: dict[str, Availability]) -> list[str]:
     """Per runtime that cannot run: what is wrong and what to do, in one line."""
-    return [f"runtime {name} unavailable: {probe.reason} — {probe.fix}"
-            for name, probe in probes.items() if not probe.ok]
+    return [_why(name, probe) for name, probe in probes.items() if not probe.ok]
+
+
+def _why(name: str, probe: Availability) -> str:
+    return f"runtime {name} unavailable: {probe.reason} — {probe.fix}"
 
 
 def _unavailable(probes: dict[str, Availability]) -> Iterator[RunError]:
-    """A run that goes ahead without some runtimes (the dashboard's, a plan's) says so."""
+    """A run that goes ahead without some runtimes (started from the dashboard, or through
+    ``Run`` directly; the CLI refuses instead) says so."""
     for name, probe in probes.items():
         if not probe.ok:
-            yield RunError(f"{unavailable({name: probe})[0]}; its cells are skipped",
-                           runtime=name)
+            yield RunError(f"{_why(name, probe)}; its cells are skipped", runtime=name)
