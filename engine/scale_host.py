@@ -37,7 +37,7 @@ from .protocol import one_line
 from .runtimes.base import Invocation, Job
 from .runtimes.wasmer import SdkHost, _write_all
 from .runtimes.wasmtime import Tuning, WasmtimeHost
-from .worker import _die_with_parent
+from .worker import die_with_parent
 
 
 @dataclass(frozen=True)
@@ -218,7 +218,7 @@ def allow_open_files() -> None:
 
 
 def main(spec_path: str) -> None:
-    _die_with_parent()
+    die_with_parent()
     allow_open_files()
     out = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # stray prints from libraries must not corrupt the answers

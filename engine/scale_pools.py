@@ -37,7 +37,7 @@ from .runtimes.embedded import HOST_ENV
 from .runtimes.node import HOST_SCRIPT
 from .runtimes.process import tail
 from .scale_host import PoolSpec
-from .worker import _die_with_parent
+from .worker import die_with_parent
 
 SCALE_LABEL = "faasbench.scale"
 """Every container of one scale run carries it (value: the run id), so teardown finds them all."""
@@ -108,12 +108,13 @@ class HostPool(Pool):
 
     def _argv(self) -> list[str]:
         if self.runtime == "node":
-            from .runtimes.node import _node
+            from .runtimes.node import node_binary
 
             job = self.job
             spec = NodeSpec(job.artifact, job.argv, job.host_dir, job.guest_dir, job.stdout_path,
                             job.stderr_path)
-            return [_node() or "node", str(HOST_SCRIPT), "pool", spec.to_json(), str(self.scratch)]
+            return [node_binary() or "node", str(HOST_SCRIPT), "pool", spec.to_json(),
+                    str(self.scratch)]
         spec_file = self.scratch / "pool.json"
         spec_file.write_text(PoolSpec(self.runtime, self.job, str(self.scratch),
                                       self.concurrency).to_json())
@@ -127,7 +128,7 @@ class HostPool(Pool):
             try:
                 self.process = subprocess.Popen(self._argv(), stdin=subprocess.PIPE,
                                                 stdout=subprocess.PIPE, stderr=log, text=True,
-                                                env=env, preexec_fn=_die_with_parent)
+                                                env=env, preexec_fn=die_with_parent)
             except OSError as exc:
                 raise PoolError(f"cannot start the {self.runtime} host: {exc}") from None
         threading.Thread(target=self._read, daemon=True).start()

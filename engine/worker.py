@@ -41,7 +41,7 @@ FLUSH_AFTER_S = 0.002
 """How long finished iterations may wait in the worker before they are sent on."""
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Ask Linux to kill this worker if the controller dies (even by SIGKILL)."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -156,7 +156,7 @@ def _send(proto: TextIO, msg: Message) -> None:
 
 
 def main() -> None:
-    _die_with_parent()
+    die_with_parent()
     proto = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # stray prints from libraries must not corrupt the protocol
     session = Session(sys.argv[1])

@@ -27,6 +27,8 @@ from ..scale_spec import DEFAULT_CONCURRENCY, DEFAULT_REQUESTS, SCALE_RUNTIMES
 from ..toolchain import LIBCS, OPT_LEVELS, PROFILES, BuildFlags
 
 EXIT_BAD_INPUT = 2
+EXIT_CANCELLED = 130
+"""A run stopped by Ctrl-C (or a question answered no), as a shell reports SIGINT."""
 REMOTE_FAASBENCH_VARIABLE = "FAASBENCH_REMOTE_FAASBENCH"
 """The faasbench to run on hosts, when --remote-faasbench does not say (the dashboard's runs)."""
 

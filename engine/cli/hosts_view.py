@@ -33,9 +33,9 @@ from ..remote.ssh import HostError
 from ..remote.tagging import tagged_json
 from ..results import read_results
 from ..units import fmt_ns
-from . import EXIT_BAD_INPUT, PLAN_SHAPING, refuse_flags, terminal_width
+from . import EXIT_BAD_INPUT, EXIT_CANCELLED, PLAN_SHAPING, refuse_flags, terminal_width
 from .interrupts import install_interrupt
-from .run_view import EXIT_CANCELLED, confirmed, plan_from_args
+from .run_view import confirmed, plan_from_args
 
 
 def _options(args: argparse.Namespace) -> RemoteOptions:

@@ -39,10 +39,15 @@ from ..results import ResultsWriter, default_path
 from ..run_model import RunModel
 from ..runner import Run, probe_runtimes, unavailable
 from ..units import fmt_ns
-from . import PLAN_SHAPING, build_flags, refuse_flags, run_options, terminal_width
+from . import (
+    EXIT_CANCELLED,
+    PLAN_SHAPING,
+    build_flags,
+    refuse_flags,
+    run_options,
+    terminal_width,
+)
 from .interrupts import install_interrupt
-
-EXIT_CANCELLED = 130
 
 
 def plan_from_args(args: argparse.Namespace) -> Plan:

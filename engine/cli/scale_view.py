@@ -29,10 +29,9 @@ from ..results import ResultsWriter, default_path
 from ..scale import Scale
 from ..scale_spec import ScaleSpec
 from ..units import fmt_bytes, fmt_ns
-from . import build_flags, run_options
+from . import EXIT_CANCELLED, build_flags, run_options
 from .interrupts import install_interrupt
 
-EXIT_CANCELLED = 130
 TABLE_WIDTH = 120
 
 

@@ -29,7 +29,8 @@ MIN_MAJOR = 18
 """node:wasi with ``version: 'preview1'`` and ``returnOnExit``."""
 
 
-def _node() -> Optional[str]:
+def node_binary() -> Optional[str]:
+    """The node on PATH (None without one); the pool host of ``scale`` starts it too."""
     return shutil.which("node")
 
 
@@ -48,7 +49,7 @@ class NodeRuntime(Runtime):
 
     @classmethod
     def available(cls) -> Availability:
-        node = _node()
+        node = node_binary()
         fix = f"install Node.js >= {MIN_MAJOR} (e.g. apt-get install nodejs) and put node on PATH"
         if node is None:
             return Availability(False, reason="node not found on PATH", fix=fix)
@@ -66,12 +67,12 @@ class NodeRuntime(Runtime):
 
     @classmethod
     def installed_bytes(cls) -> Optional[int]:
-        node = _node()
+        node = node_binary()
         return os.path.getsize(os.path.realpath(node)) if node else None
 
     def prepare(self) -> None:
         job = self.job
-        self.node = _node() or "node"
+        self.node = node_binary() or "node"
         self.server: Optional[subprocess.Popen[str]] = None
         self.host_log = f"{job.stdout_path}.node-host.log"
         self.spec = NodeSpec(job.artifact, job.argv, job.host_dir, job.guest_dir,
