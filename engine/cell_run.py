@@ -124,8 +124,9 @@ class CellRun:
     def _measure(self) -> Generator[Event, None, Optional[str]]:
         """Yield the samples; return why the cell stopped short, if it did.
 
-        The worker runs all remaining iterations on one request and streams a reply per
-        iteration; each must come within the timeout plus the runtime's grace.
+        The worker runs all remaining iterations on one request and streams them in batches,
+        which ``Worker.receive`` hands out one per iteration; each must come within the
+        timeout plus the runtime's grace.
         """
         total = self.cell.warmup + self.cell.iterations
         deadline = self.run.plan.settings.options.timeout_s + self.runtime.reply_grace_s

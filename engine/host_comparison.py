@@ -11,18 +11,9 @@ import statistics
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .comparison import ratio_estimate
+from .comparison import cached_ratio
 from .remote.hosts import LOCAL
 from .run_model import CellState, RunModel
-
-
-def host_rows(results_by_host: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """One row per benchmark/size/runtime/mode measured on at least two hosts: ``medians``
-    (host: median wall ns) and ``vs`` (host: the RatioEstimate of its median over the first
-    host's, None when either side has no ok samples). A cell that only stands in for another
-    mode (``same_as``) has no values of its own and is left out."""
-    return rows_from_cells({host: RunModel.from_rows(rows, []).cells.values()
-                            for host, rows in results_by_host.items()})
 
 
 def cells_by_host(model: RunModel) -> dict[str, list[CellState]]:
@@ -35,7 +26,11 @@ def cells_by_host(model: RunModel) -> dict[str, list[CellState]]:
 
 
 def rows_from_cells(cells: Mapping[str, Iterable[CellState]]) -> list[dict[str, Any]]:
-    """``host_rows`` for cells already folded, one iterable per host."""
+    """One row per benchmark/size/runtime/mode measured on at least two hosts (cells already
+    folded, one iterable per host): ``medians`` (host: median wall ns) and ``vs`` (host: the
+    RatioEstimate of its median over the first host's, None when either side has no ok
+    samples). A cell that only stands in for another mode (``same_as``) has no values of its
+    own and is left out. Ratios are cached: the dashboard redraws often."""
     values: dict[tuple[str, int, str, str], dict[str, list[int]]] = {}
     for host, host_cells in cells.items():
         for cell in host_cells:
@@ -51,6 +46,7 @@ def rows_from_cells(cells: Mapping[str, Iterable[CellState]]) -> list[dict[str, 
         rows.append({
             "benchmark": bench, "size": size, "runtime": runtime, "mode": mode,
             "medians": {h: statistics.median(v) if v else None for h, v in by_host.items()},
-            "vs": {h: ratio_estimate(v, base) for h, v in by_host.items() if h != hosts[0]},
+            "vs": {h: cached_ratio(tuple(v), tuple(base)) for h, v in by_host.items()
+                   if h != hosts[0]},
         })
     return rows

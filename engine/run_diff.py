@@ -13,7 +13,7 @@ from typing import Optional
 
 from .run_model import CellState, RunModel
 from .stats import RatioEstimate, ratio_estimate
-from .units import fmt_ns, fmt_ratio
+from .units import fmt_interval, fmt_ns, fmt_ratio
 
 CellKey = tuple[str, str, int, str]
 """runtime, benchmark, size, mode"""
@@ -70,7 +70,7 @@ def change_row(change: CellChange) -> list[str]:
     estimate = change.change
     return [f"{runtime}/{benchmark}/{mode}", str(size), fmt_ns(change.median_a),
             fmt_ns(change.median_b), fmt_ratio(estimate.ratio) if estimate else "–",
-            f"{fmt_ratio(estimate.low)}–{fmt_ratio(estimate.high)}" if estimate else "–",
+            fmt_interval(estimate) if estimate else "–",
             change.verdict]
 
 

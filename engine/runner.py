@@ -140,20 +140,23 @@ def _for_profile(name: str, probe: Availability, profile: str) -> Availability:
                         fix="use --profile study (no SIMD), or a runtime version with simd128")
 
 
+def probe_runtime(name: str, profile: str) -> Availability:
+    """Whether a runtime can run here the programs of this build profile (SIMD included)."""
+    return _for_profile(name, runtimes.probe(name), profile)
+
+
 def probe_runtimes(plan: Plan) -> dict[str, Availability]:
-    """Whether each runtime of the plan can run here, as the plan would use it (its build
-    profile's SIMD included)."""
-    names = dict.fromkeys(c.runtime for c in plan.cells)
-    return {name: _for_profile(name, runtimes.probe(name), plan.settings.flags.profile)
-            for name in names}
+    """``probe_runtime`` for each runtime of the plan."""
+    return {name: probe_runtime(name, plan.settings.flags.profile)
+            for name in dict.fromkeys(c.runtime for c in plan.cells)}
 
 
 def unavailable(probes: dict[str, Availability]) -> list[str]:
     """Per runtime that cannot run: what is wrong and what to do, in one line."""
-    return [_why(name, probe) for name, probe in probes.items() if not probe.ok]
+    return [why_unavailable(name, probe) for name, probe in probes.items() if not probe.ok]
 
 
-def _why(name: str, probe: Availability) -> str:
+def why_unavailable(name: str, probe: Availability) -> str:
     return f"runtime {name} unavailable: {probe.reason} — {probe.fix}"
 
 
@@ -162,4 +165,5 @@ def _unavailable(probes: dict[str, Availability]) -> Iterator[RunError]:
     ``Run`` directly; the CLI refuses instead) says so."""
     for name, probe in probes.items():
         if not probe.ok:
-            yield RunError(f"{_why(name, probe)}; its cells are skipped", runtime=name)
+            yield RunError(f"{why_unavailable(name, probe)}; its cells are skipped",
+                           runtime=name)

@@ -27,6 +27,7 @@ from .density import step_up
 from .events import Event, RunError, ScaleFinished, ScalePlanned
 from .protocol import ReferenceSpec
 from .references import PYTHON_REFERENCE_LIMITS
+from .runner import probe_runtime, why_unavailable
 from .runtimes.base import Job
 from .scale_host import allow_open_files
 from .scale_pools import Pool, PoolError, make_pool, sweep
@@ -64,13 +65,14 @@ class Scale:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
-        sweep(self.run_id)
+        if "docker" in self.spec.runtimes:  # containers a killed pool left behind
+            sweep(self.run_id)
 
     def events(self) -> Iterator[Event]:
         started = time.monotonic()
         allow_open_files()
         spec = self.spec
-        probes = {name: runtimes.probe(name) for name in spec.runtimes}
+        probes = {name: probe_runtime(name, spec.flags.profile) for name in spec.runtimes}
         env = environment.describe({n: a.version for n, a in probes.items() if a.ok},
                                    {"zig": toolchain.zig_version(), **spec.flags.describe()})
         yield ScalePlanned(self.run_id, {**spec.to_dict(), "memory_budget_bytes": self.budget},
@@ -85,8 +87,7 @@ class Scale:
         spec = self.spec
         for name, probe in probes.items():
             if not probe.ok:
-                yield RunError(f"runtime {name} unavailable: {probe.reason} — {probe.fix}; "
-                               "skipped", runtime=name)
+                yield RunError(f"{why_unavailable(name, probe)}; skipped", runtime=name)
         ready = [n for n in spec.runtimes if probes[n].ok]
         targets = {runtimes.get(n).artifact_target or "native" for n in ready}
         if spec.bench_size > PYTHON_REFERENCE_LIMITS[spec.benchmark]:

@@ -47,6 +47,11 @@ UNCLEAR = "≈"
 """Marks a ratio whose 95% interval contains 1: no clear difference."""
 
 
+def fmt_interval(estimate: RatioEstimate) -> str:
+    """A ratio's 95% interval, both ends with their ×."""
+    return f"{fmt_ratio(estimate.low)}–{fmt_ratio(estimate.high)}"
+
+
 def fmt_estimate(estimate: Optional[RatioEstimate], interval: bool = True) -> str:
     """A ratio with its 95% interval, "≈" in front when the interval contains 1."""
     if estimate is None:

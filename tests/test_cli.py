@@ -69,6 +69,17 @@ def test_a_runtime_that_cannot_run_is_refused_before_anything_runs(tmp_path: Pat
     assert "start dockerd" in line and not out.exists()
 
 
+def test_a_folder_without_host_runs_and_a_local_run_to_resume_are_refused(
+        tmp_path: Path) -> None:
+    """``report FOLDER`` needs the files of a run on several hosts; ``run --resume`` a local
+    copy of a host's run: both say what was given instead, before connecting anywhere."""
+    line = one_line(faasbench("report", str(tmp_path), timeout=BAD_INPUT_TIMEOUT_S))
+    assert f"{tmp_path} holds no run on several hosts" in line
+    recorded = Path(__file__).parent / "data" / "tui" / "recorded_run.jsonl"
+    line = one_line(faasbench("run", "--resume", str(recorded), timeout=BAD_INPUT_TIMEOUT_S))
+    assert "is not the results of a run on a remote host" in line and "nothing to resume" in line
+
+
 @pytest.mark.parametrize(("extra", "dropped"), [
     (["--runtimes", "native"], "--runtimes"),
     (["--timeout", "5", "--iterations", "3"], "--iterations, --timeout"),

@@ -25,9 +25,9 @@ from tui_support import RECORDED, choose, report, wait_until
 from engine.events import EventError, from_dict
 from engine.history import COLUMNS, describe, list_runs, resolve, run_id_of, table_row
 from engine.results import load_model, load_results, read_results
-from engine.run_diff import change_row, diff
+from engine.run_diff import CellChange, change_row, diff
 from engine.run_model import RunModel
-from engine.stats import ratio_estimate
+from engine.stats import RatioEstimate, ratio_estimate
 from engine.units import fmt_ns, fmt_ratio
 from tui.app import Config, make_app
 from tui.screens.compare import CompareScreen
@@ -359,3 +359,18 @@ def test_a_dashboard_run_is_kept_in_the_data_dir_and_listed(
             assert app.results_path.parent == tmp_path / "results"
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(("change", "medians", "verdict"), [
+    (RatioEstimate(2.0, 1.8, 2.2), (1.0, 2.0), "slower"),
+    (RatioEstimate(0.5, 0.4, 0.6), (2.0, 1.0), "faster"),
+    (RatioEstimate(1.1, 0.9, 1.3), (1.0, 1.1), "no clear difference"),
+    (None, (0.0, 1.0), "no ratio: A's median is 0"),
+    (None, (None, 1.0), "A without ok samples"),
+    (None, (None, None), "A and B without ok samples"),
+])
+def test_a_change_is_named_by_where_its_interval_lies(
+        change: Optional[RatioEstimate], medians: tuple[Optional[float], Optional[float]],
+        verdict: str) -> None:
+    key = ("native", "nop", 0, "cold")
+    assert CellChange(key, *medians, change).verdict == verdict

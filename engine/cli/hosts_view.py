@@ -38,7 +38,8 @@ from .interrupts import install_interrupt
 from .run_view import confirmed, plan_from_args
 
 
-def _options(args: argparse.Namespace) -> RemoteOptions:
+def remote_options(args: argparse.Namespace) -> RemoteOptions:
+    """The SSH options the flags give (commands without --bootstrap never bootstrap)."""
     return RemoteOptions(getattr(args, "bootstrap", False), args.accept_new_host_key,
                          args.remote_faasbench)
 
@@ -48,7 +49,7 @@ def hosts_command(args: argparse.Namespace) -> int:
         refuse_flags(args, {**PLAN_SHAPING, "plan": "--plan", "host": "--host"},
                      "--resume continues a recorded run")
         try:
-            fanout = resume(Path(args.resume), _options(args))
+            fanout = resume(Path(args.resume), remote_options(args))
         except (OSError, HostError) as exc:
             raise PlanError(str(exc)) from None
     else:
@@ -57,7 +58,8 @@ def hosts_command(args: argparse.Namespace) -> int:
         if not confirmed(plan, args.yes):
             print("not started", file=sys.stderr)
             return EXIT_CANCELLED
-        fanout = run_on_hosts(hosts, plan, _options(args), Path(args.out) if args.out else None)
+        fanout = run_on_hosts(hosts, plan, remote_options(args),
+                              Path(args.out) if args.out else None)
     console = Console(stderr=True, soft_wrap=True)  # a message is one line, whatever the width
 
     install_interrupt(fanout.cancel, console.print,
@@ -163,7 +165,7 @@ def doctor_host_command(args: argparse.Namespace) -> int:
     if host.is_local:
         raise PlanError("--host local is this machine: run `faasbench doctor`")
     try:
-        report = asyncio.run(_doctor(host, _options(args)))
+        report = asyncio.run(_doctor(host, remote_options(args)))
     except HostError as exc:
         print(f"faasbench: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

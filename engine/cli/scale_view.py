@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -23,7 +22,6 @@ from ..events import (
     ScaleFinished,
     ScaleLimit,
     ScaleStep,
-    from_dict,
 )
 from ..results import ResultsWriter, default_path
 from ..scale import Scale
@@ -135,10 +133,3 @@ def burst_table(events: Sequence[Event]) -> Table:
                      " so at nop their figures are mostly that path's; Docker's go to each "
                      "container's launcher directly") + "".join(f"\n{reason}" for reason in reasons)
     return table
-
-
-def tables_from_rows(rows: Sequence[dict[str, Any]]) -> list[Table]:
-    """Both tables from a results file's rows (a report or the dashboard re-reading one)."""
-    events = [from_dict(r) for r in rows if r.get("event") in (
-        "scale_step", "scale_limit", "burst_finished")]
-    return [density_table(events), burst_table(events)]

@@ -6,14 +6,15 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import shlex
-import signal
 import sys
-from typing import Any
+
+from rich.console import Console
 
 from ..events import CellFinished, RunError, RunFinished
-from ..remote.runner import RemoteOptions
 from ..remote.watch import parse_target, watch
 from ..units import fmt_ns
+from .hosts_view import remote_options
+from .interrupts import install_interrupt
 
 LOOPBACK_WARNING = ("faasbench serve: listening on {bind}, not only on this machine: anyone "
                     "who can reach it gets the dashboard, which starts runs here")
@@ -21,18 +22,15 @@ LOOPBACK_WARNING = ("faasbench serve: listening on {bind}, not only on this mach
 
 def watch_command(args: argparse.Namespace) -> int:
     parse_target(args.target)  # a typo is a one-line error before anything opens
-    options = RemoteOptions(False, args.accept_new_host_key, args.remote_faasbench)
+    options = remote_options(args)
     if not args.plain:
         from tui.app import Config, make_app  # lazy: the engine never imports Textual
 
         make_app(Config(watch=args.target, watch_options=options)).run()
         return 0
     fanout = watch(args.target, options)
-
-    def detach(signum: int, frame: Any) -> None:
-        fanout.cancel()
-
-    signal.signal(signal.SIGINT, detach)
+    install_interrupt(fanout.cancel, Console(stderr=True).print,
+                      "detaching: the run goes on there (Ctrl-C again to abort)")
     finished = False
     for _, event in fanout.events():
         if isinstance(event, CellFinished) and not event.same_as:

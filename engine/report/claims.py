@@ -29,7 +29,7 @@ from .. import analysis
 from ..comparison import cached_ratio
 from ..run_model import CellState, RunModel
 from ..stats import RatioEstimate
-from ..units import fmt_bytes, fmt_ns, fmt_ratio
+from ..units import fmt_bytes, fmt_interval, fmt_ns, fmt_ratio
 
 HOLDS, FAILS, UNCLEAR, NOT_MEASURED = "holds", "does not hold", "no clear verdict", "not measured"
 START_MODES = ("cold", "load")
@@ -104,7 +104,7 @@ def _ratio_verdict(model: RunModel, claim_id: str, claim: str, benchmark: str, m
         claim_id, claim, verdict, mode=mode,
         figure=f"docker {fmt_ns(docker.quantile(50))} / {wasm.runtime} "
                f"{fmt_ns(wasm.quantile(50))} = {fmt_ratio(estimate.ratio)} "
-               f"[{fmt_ratio(estimate.low)}–{fmt_ratio(estimate.high)}]",
+               f"[{fmt_interval(estimate)}]",
         compares=f"docker vs {wasm.runtime} (fastest WebAssembly, {benchmark}, {mode})",
         interval=[estimate.low, estimate.high], runs=[model.run_id or ""])
 

@@ -145,11 +145,10 @@ class LeanRequests:
         try:
             inv = self._run(store, self.store_context(store), t0)
         finally:
+            deleting = time.perf_counter_ns()
             self.store_delete(store)
         if "execute" in inv.phases_ns:
-            wall = time.perf_counter_ns() - t0
-            inv.phases_ns["teardown"] = wall - inv.wall_ns
-            inv.wall_ns = wall
+            inv.phases_ns["teardown"] = time.perf_counter_ns() - deleting
         return inv
 
     def _run(self, store: Any, cx: Any, t0: int) -> Invocation:
