@@ -34,7 +34,8 @@ from engine.worker_client import Worker
 MODES = ["warm", "load"]
 DEFAULT = Tuning()
 TUNED = [Tuning(instance_pre=False, pooling=False, lean_requests=False),
-         Tuning(lean_requests=False), Tuning(memory_init_cow=False), Tuning(pooling=False)]
+         Tuning(lean_requests=False), Tuning(memory_init_cow=False), Tuning(pooling=False),
+         Tuning(untyped_calls=False)]
 """Switches off, as the ablation turns them off (the first is the plain wasmtime-py path)."""
 
 

@@ -50,6 +50,9 @@ class Tuning:
     default) instead of copying the data segments in."""
     lean_requests: bool = True
     """``LeanRequests`` instead of wasmtime-py's object API per request."""
+    untyped_calls: bool = True
+    """Lean requests call the C API without ctypes converting each argument to wasmtime-py's
+    declared types (``_untyped``)."""
 
     def __post_init__(self) -> None:
         if self.lean_requests and not self.instance_pre:
@@ -75,36 +78,44 @@ def _trap_error(trap: Any) -> str:
     return f"trap ({trap.trap_code}): {lines[-1] if lines else type(trap).__name__}"
 
 
+def _untyped(dll: Any, name: str) -> Any:
+    """``name`` from ``dll`` without its argument types: ctypes then converts nothing per call.
+    Converting to wasmtime-py's declared argument types costs 1-2 µs a call, about 20 µs of a
+    warm request (see the ablation), so every argument passed to it is prepared as C data."""
+    twin = dll[name]  # indexing makes a fresh function object (attribute access caches one)
+    twin.restype = getattr(dll, name).restype
+    return twin
+
+
 class LeanRequests:
     """Fresh instances of one module through Wasmtime's C API (``wasmtime._ffi``, the bindings
     wasmtime-py itself calls), doing per request only what a FaaS host must.
 
-    Prepared once: the C functions, argv and paths as C data, the out-parameters, and the
-    output files (``GuestOutputs``); the guest's writes go straight to them through libc
-    ``write`` as WASI's custom output callback, with no Python in between. Per request: both
-    output files are emptied, then come a store (memory limit, fuel), a WASI context
-    (argv, the read-only preopen, stdout and stderr), an instance from the ``InstancePre``,
-    the ``_start`` export by name and the call; the memory size and fuel are read back and the
-    store is deleted, which returns the instance's slot to the pool (the "teardown" phase,
-    inside the request's wall time).
+    Prepared once: the C functions (``_untyped``), every argument that does not change as C
+    data, the out-parameters, and the output files (``GuestOutputs``); the guest's writes go
+    straight to them through libc ``write`` as WASI's custom output callback, with no Python in
+    between. Per request: both output files are emptied, then come a store (memory limit,
+    fuel), a WASI context (argv, the read-only preopen, stdout and stderr), an instance from
+    the ``InstancePre``, the ``_start`` export by name and the call; the memory size and fuel
+    are read back and the store is deleted, which returns the instance's slot to the pool (the
+    "teardown" phase, inside the request's wall time).
     """
 
-    def __init__(self, wt: Any, engine: Any, job: Job) -> None:
+    def __init__(self, wt: Any, engine: Any, job: Job, untyped: bool = True) -> None:
         dll = wt._ffi.dll
         self.wt, self.ffi, self.job = wt, wt._ffi, job
+        function = _untyped if untyped else getattr
+        (self.store_new, self.store_context, self.store_limiter, self.store_delete,
+         self.set_fuel, self.get_fuel, self.wasi_new, self.wasi_argv, self.wasi_stdout,
+         self.wasi_stderr, self.wasi_preopen, self.set_wasi, self.instantiate, self.export_get,
+         self.call, self.memory_size) = (function(dll, name) for name in (
+            "wasmtime_store_new", "wasmtime_store_context", "wasmtime_store_limiter",
+            "wasmtime_store_delete", "wasmtime_context_set_fuel", "wasmtime_context_get_fuel",
+            "wasi_config_new", "wasi_config_set_argv", "wasi_config_set_stdout_custom",
+            "wasi_config_set_stderr_custom", "wasi_config_preopen_dir",
+            "wasmtime_context_set_wasi", "wasmtime_instance_pre_instantiate",
+            "wasmtime_instance_export_get", "wasmtime_func_call", "wasmtime_memory_data_size"))
         self.engine_ptr = engine.ptr()
-        self.store_new, self.store_context = dll.wasmtime_store_new, dll.wasmtime_store_context
-        self.store_limiter = dll.wasmtime_store_limiter
-        self.store_delete = dll.wasmtime_store_delete
-        self.set_fuel, self.get_fuel = dll.wasmtime_context_set_fuel, dll.wasmtime_context_get_fuel
-        self.wasi_new, self.wasi_argv = dll.wasi_config_new, dll.wasi_config_set_argv
-        self.wasi_stdout = dll.wasi_config_set_stdout_custom
-        self.wasi_stderr = dll.wasi_config_set_stderr_custom
-        self.wasi_preopen, self.set_wasi = dll.wasi_config_preopen_dir, \
-            dll.wasmtime_context_set_wasi
-        self.instantiate = dll.wasmtime_instance_pre_instantiate
-        self.export_get, self.call = dll.wasmtime_instance_export_get, dll.wasmtime_func_call
-        self.memory_size = dll.wasmtime_memory_data_size
         self.no_store_finalizer = dll.wasmtime_store_new.argtypes[2]()
         self.no_output_finalizer = dll.wasi_config_set_stdout_custom.argtypes[3]()
         # libc's write(int fd, const void *buf, size_t n) has the callback's shape, with the
@@ -112,11 +123,20 @@ class LeanRequests:
         libc_write = ctypes.cast(ctypes.CDLL(None).write, ctypes.c_void_p).value
         self.write = dll.wasi_config_set_stdout_custom.argtypes[1](libc_write)
         args = (ctypes.c_char_p * len(job.argv))(*(arg.encode() for arg in job.argv))
-        self.argc = len(job.argv)
+        self.argc = ctypes.c_size_t(len(job.argv))
         self.argv = ctypes.cast(args, ctypes.POINTER(ctypes.POINTER(ctypes.c_char)))
-        self.host_dir, self.guest_dir = job.host_dir.encode(), job.guest_dir.encode()
-        self.memory_bytes, self.fuel = job.options.wasm_memory_bytes, job.options.fuel
+        # char arrays: typed calls take them as char *, as untyped ones do
+        self.host_dir = ctypes.create_string_buffer(job.host_dir.encode())
+        self.guest_dir = ctypes.create_string_buffer(job.guest_dir.encode())
+        self.limits = (ctypes.c_int64(job.options.wasm_memory_bytes),
+                       *(ctypes.c_int64(-1) for _ in range(4)))  # the rest: no limit
+        self.fuel, self.fuel_budget = job.options.fuel, ctypes.c_uint64(FUEL_BUDGET)
+        self.start_name = ctypes.create_string_buffer(b"_start")
+        self.memory_name = ctypes.create_string_buffer(b"memory")
+        self.name_length, self.no_values = ctypes.c_size_t(6), ctypes.c_size_t(0)
         self.outputs = GuestOutputs(job)
+        self.stdout_fd = ctypes.c_void_p(self.outputs.stdout)
+        self.stderr_fd = ctypes.c_void_p(self.outputs.stderr)
         self.instance, self.item = self.ffi.wasmtime_instance_t(), self.ffi.wasmtime_extern_t()
         self.fuel_left = ctypes.c_uint64()
         self.instance_ref, self.item_ref = ctypes.byref(self.instance), ctypes.byref(self.item)
@@ -152,13 +172,13 @@ class LeanRequests:
         return inv
 
     def _run(self, store: Any, cx: Any, t0: int) -> Invocation:
-        self.store_limiter(store, self.memory_bytes, -1, -1, -1, -1)
+        self.store_limiter(store, *self.limits)
         if self.fuel:
-            self._check(self.set_fuel(cx, FUEL_BUDGET))
+            self._check(self.set_fuel(cx, self.fuel_budget))
         wasi = self.wasi_new()
         self.wasi_argv(wasi, self.argc, self.argv)
-        self.wasi_stdout(wasi, self.write, self.outputs.stdout, self.no_output_finalizer)
-        self.wasi_stderr(wasi, self.write, self.outputs.stderr, self.no_output_finalizer)
+        self.wasi_stdout(wasi, self.write, self.stdout_fd, self.no_output_finalizer)
+        self.wasi_stderr(wasi, self.write, self.stderr_fd, self.no_output_finalizer)
         if not self.wasi_preopen(wasi, self.host_dir, self.guest_dir, False):
             self.ffi.wasi_config_delete(wasi)
             raise self.wt.WasmtimeError(f"cannot preopen {self.job.host_dir}")
@@ -168,8 +188,9 @@ class LeanRequests:
             failure = self._take_trap() if self.trap else self.wt.WasmtimeError._from_ptr(error)
             return Invocation(wall_ns=0, exit_code=None, error=f"instantiation failed: {failure}")
         t1 = time.perf_counter_ns()
-        self.export_get(cx, self.instance_ref, b"_start", 6, self.item_ref)
-        error = self.call(cx, self.func_ref, None, 0, None, 0, self.trap_ref)
+        self.export_get(cx, self.instance_ref, self.start_name, self.name_length, self.item_ref)
+        error = self.call(cx, self.func_ref, None, self.no_values, None, self.no_values,
+                          self.trap_ref)
         t2 = time.perf_counter_ns()
         exit_code: Optional[int] = 0
         message = None
@@ -182,7 +203,8 @@ class LeanRequests:
             exit_code = failure.code
         memory = None
         if self.has_memory:
-            self.export_get(cx, self.instance_ref, b"memory", 6, self.item_ref)
+            self.export_get(cx, self.instance_ref, self.memory_name, self.name_length,
+                            self.item_ref)
             memory = self.memory_size(cx, self.memory_ref)
         fuel = None
         if self.fuel:
@@ -224,7 +246,7 @@ class WasmtimeHost(EmbeddedHost):
         self.precompile()
         self.linker = wasmtime.Linker(self.engine)
         self.linker.define_wasi()
-        self.requests = LeanRequests(wasmtime, self.engine, self.job) \
+        self.requests = LeanRequests(wasmtime, self.engine, self.job, self.tuning.untyped_calls) \
             if self.tuning.lean_requests else None
         self.outputs = self.requests.outputs if self.requests is not None else None
 

@@ -30,7 +30,8 @@ CONFIGURATIONS = {
     "+ pooling allocator": Tuning(lean_requests=False),
     "  (the same, copy-on-write memory init off)": Tuning(memory_init_cow=False,
                                                           lean_requests=False),
-    "+ lean C-API requests (the default)": Tuning(),
+    "+ lean C-API requests, typed ctypes calls": Tuning(untyped_calls=False),
+    "+ untyped ctypes calls (the default)": Tuning(),
     "  (the default without the pooling allocator)": Tuning(pooling=False),
 }
 WARM_UP = 200
