@@ -83,7 +83,7 @@ def test_doctor_over_ssh(cli: Any) -> None:
 def test_missing_faasbench_says_what_to_run(cli: Any) -> None:
     done = cli("run", "--host", ALIAS, "--remote-faasbench", "/nonexistent/bin/faasbench",
                *QUICK)
-    assert done.returncode == 1
+    assert done.returncode == 2  # no host could start the run
     assert "faasbench is not installed there" in done.stderr
     assert "--bootstrap" in done.stderr
 
@@ -95,7 +95,7 @@ def test_older_faasbench_says_what_to_run(cli: Any, tmp_path: Path) -> None:
     old.write_text("#!/bin/sh\necho faasbench 0.0.1\n")
     old.chmod(0o755)
     done = cli("run", "--host", ALIAS, "--remote-faasbench", str(old), *QUICK)
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert f"{old} is faasbench 0.0.1, older than" in done.stderr
     assert "--bootstrap" in done.stderr
 
@@ -250,7 +250,7 @@ def test_bootstrap_installs_this_faasbench_into_a_fresh_remote_venv(cli: Any, ss
     venv = sshd.remote_data / "venv"
     assert not venv.exists()
     missing = cli("run", "--host", ALIAS, *QUICK)
-    assert missing.returncode == 1
+    assert missing.returncode == 2  # no host could start the run
     assert "--bootstrap" in missing.stderr and str(venv) in missing.stderr
 
     done = cli("run", "--host", ALIAS, "--bootstrap", *QUICK, "--out", str(tmp_path / "r"),

@@ -78,6 +78,8 @@ def hosts_command(args: argparse.Namespace) -> int:
         _summaries(fanout)
     if fanout.stopping:
         return EXIT_CANCELLED
+    if not any(path.exists() for path in fanout.paths.values()):
+        return EXIT_BAD_INPUT  # no host could start the run; each one's reason is above
     return 0 if outcome["ok"] else 1
 
 
