@@ -4,11 +4,13 @@
 #   ./setup.sh dashboard   set up (node, a Docker engine), build the benchmark programs, open
 #                          the dashboard
 #   ./setup.sh test        set up everything the tests need (Docker engine, Python 3.9 for the
-#                          legacy wasmer path, tmux, node, sshd, chromium), then run the suite
+#                          legacy wasmer path, tmux, node, sshd, and chromium where it is a
+#                          Debian package), then run the suite
 #   ./setup.sh             set up only
 #
-# Needs python3 (>= 3.9) with venv. It installs missing Debian packages with apt-get (as root, or
-# through sudo) and starts its own dockerd when none answers, stopping it at the end.
+# Needs Python >= 3.9 (python3 is installed when missing). It installs missing Debian packages
+# with apt-get (as root, or through sudo) and starts its own dockerd when none answers, stopping
+# it at the end.
 set -euo pipefail
 cd "$(dirname "$0")"
 here=$(pwd)
@@ -58,6 +60,8 @@ case "${1:-}" in
         # debian-archive-keyring: .ci/python39.sh fetches Debian's python3.9 (also on Ubuntu).
         apt_install tmux hyperfine nodejs debootstrap openssh-server debian-archive-keyring
         # Ubuntu has chromium only as a snap, which needs snapd: there the browser test skips.
+        # A machine whose package lists were never fetched knows no chromium yet.
+        apt-cache show chromium >/dev/null 2>&1 || as_root apt-get update -qq
         if apt-cache show chromium >/dev/null 2>&1; then apt_install chromium; fi
         start_docker
         py39=$(.ci/python39.sh "$here/.venv39")

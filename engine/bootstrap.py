@@ -23,18 +23,19 @@ _CHUNK = 4_000_000
 """Values resampled per step: bounds the memory a 100,000-sample cell needs (32 MB)."""
 
 
-def _resampled(rng: Any, values: Sequence[float], statistic: str = "median") -> Any:
-    """``statistic`` ("median" or "mean", numpy's) of each of ``RESAMPLES`` resamples."""
+def _resampled(rng: Any, values: Sequence[float], statistic: Any = None) -> Any:
+    """``statistic`` (a numpy reduction; the median when None) of each of ``RESAMPLES``
+    resamples."""
     import numpy as np
 
+    statistic = np.median if statistic is None else statistic
     data = np.asarray(values, dtype=float)
     n = len(data)
     out = np.empty(RESAMPLES)
     rows = max(1, _CHUNK // n)
     for start in range(0, RESAMPLES, rows):
         count = min(rows, RESAMPLES - start)
-        out[start:start + count] = getattr(np, statistic)(
-            data[rng.integers(0, n, (count, n))], axis=1)
+        out[start:start + count] = statistic(data[rng.integers(0, n, (count, n))], axis=1)
     return out
 
 
@@ -57,7 +58,7 @@ def mean_interval(values: Sequence[float]) -> tuple[float, float]:
     """The 95% interval of the mean of ``values`` (at least one value)."""
     import numpy as np
 
-    return _interval(_resampled(np.random.default_rng(SEED), values, "mean"))
+    return _interval(_resampled(np.random.default_rng(SEED), values, np.mean))
 
 
 def ratio_interval(values: Sequence[float], baseline: Sequence[float]) -> tuple[float, float]:

@@ -41,11 +41,16 @@ def baseline_values(figures: Sequence[Figure], runtime: str, mode: str) -> Seque
 def ratios(figures: Sequence[Figure]) -> list[dict[str, Optional[RatioEstimate]]]:
     """For each figure (all of one benchmark and size), its median over each baseline's; a
     baseline has no ratio to itself."""
-    return [{base: cached_ratio(tuple(f.values), tuple(baseline_values(figures, base, f.mode)))
+    return [{base: cached_ratio(f.values, baseline_values(figures, base, f.mode))
              if f.runtime != base else None for base in BASELINES} for f in figures]
 
 
+def cached_ratio(values: Sequence[float], baseline: Sequence[float]) -> Optional[RatioEstimate]:
+    """``ratio_estimate``, once per pair of sample sets: the dashboard redraws often."""
+    return _cached_ratio(tuple(values), tuple(baseline))
+
+
 @functools.lru_cache(maxsize=1024)
-def cached_ratio(values: tuple[float, ...], baseline: tuple[float, ...]) -> Optional[RatioEstimate]:
-    """The dashboard redraws often; each pair of sample sets is bootstrapped once."""
+def _cached_ratio(values: tuple[float, ...], baseline: tuple[float, ...]
+                  ) -> Optional[RatioEstimate]:
     return ratio_estimate(values, baseline)

@@ -15,13 +15,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Callable, Optional
 
+from .events import CellFinished, line_prefix
 from .plan import Cell
 from .results import parse_row
 
 Key = tuple[str, str, str, int]
 """runtime, benchmark, mode, size"""
 MAX_FILES = 50
-_CELL_FINISHED = b'{"event":"cell_finished"'
+_CELL_FINISHED = line_prefix(CellFinished)
 CONFIRM_PRESETS = ("paper",)
 """Presets long enough that the CLI and the dashboard ask before starting."""
 

@@ -38,6 +38,12 @@ class Event:
         return json.dumps(self.to_dict(), separators=(",", ":"), default=str)
 
 
+def line_prefix(event: type[Event]) -> bytes:
+    """How a results line of this kind of event starts (``Event.to_json``'s layout): a file
+    can be scanned for one kind without parsing every line."""
+    return b'{"event":"' + event.name.encode() + b'",'
+
+
 @dataclass(frozen=True)
 class RunPlanned(Event):
     """First event of a run: the plan as run (``Plan.to_dict``) and the machine it runs on."""

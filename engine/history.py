@@ -18,11 +18,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
 
+from .events import SampleRecorded, line_prefix
 from .results import BadLine, ResultsError, bad_lines_warning, parse_row, results_dir
 
 RUN_FILE = re.compile(r"run-(\d{8}-\d{6})-(.+)\.jsonl")
 """``engine.results.default_path``'s names: start time (local) and run id."""
-_SAMPLE = b'{"event":"sample_recorded",'
+_SAMPLE = line_prefix(SampleRecorded)
 
 
 class UnknownRun(ResultsError):

@@ -46,7 +46,7 @@ def rows_from_cells(cells: Mapping[str, Iterable[CellState]]) -> list[dict[str, 
         rows.append({
             "benchmark": bench, "size": size, "runtime": runtime, "mode": mode,
             "medians": {h: statistics.median(v) if v else None for h, v in by_host.items()},
-            "vs": {h: cached_ratio(tuple(v), tuple(base)) for h, v in by_host.items()
+            "vs": {h: cached_ratio(v, base) for h, v in by_host.items()
                    if h != hosts[0]},
         })
     return rows

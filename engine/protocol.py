@@ -152,7 +152,7 @@ def decode(line: str) -> Message:
         raise ValueError(f"not a protocol message: {line[:200]!r}") from None
     if cls is Measurements:  # thousands of rows a second in warm cells: built directly
         rows = data.get("rows")
-        if not isinstance(rows, list):
+        if not isinstance(rows, list) or not rows:  # a batch holds at least one iteration
             raise ValueError(f"malformed Measurements message: {line[:200]!r}")
         return Measurements([_measured(row) for row in rows])
     try:
@@ -164,10 +164,7 @@ def decode(line: str) -> Message:
 def _measured(row: object) -> Measured:
     if not isinstance(row, list) or len(row) != _ROW_LENGTH:
         raise ValueError(f"malformed measurement row: {str(row)[:200]!r}")
-    try:
-        return Measured(Invocation(*row[:-1]), bool(row[-1]))
-    except TypeError as exc:
-        raise ValueError(f"malformed measurement row: {exc}") from None
+    return Measured(Invocation(*row[:-1]), bool(row[-1]))
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ def change_row(change: CellChange) -> list[str]:
     estimate = change.change
     return [f"{runtime}/{benchmark}/{mode}", str(size), fmt_ns(change.median_a),
             fmt_ns(change.median_b), fmt_ratio(estimate.ratio) if estimate else "–",
-            fmt_interval(estimate) if estimate else "–",
+            fmt_interval(estimate),
             change.verdict]
 
 

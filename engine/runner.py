@@ -81,7 +81,7 @@ class Run:
             {"zig": toolchain.zig_version(), **settings.flags.describe()},
         )
         yield RunPlanned(self.run_id, self.plan.to_dict(), env)
-        yield from _unavailable(probes)
+        yield from unavailable_errors(probes, "its cells are skipped")
         cells = [cell for cell in self.plan.cells if probes[cell.runtime].ok]
         built: Built = {}
         yield from self._build([c for c in cells if not _stand_in(c)], built)
@@ -128,8 +128,10 @@ def _stand_in(cell: Cell) -> Optional[str]:
     return runtimes.get(cell.runtime).same_as.get(cell.mode)
 
 
-def _for_profile(name: str, probe: Availability, profile: str) -> Availability:
-    """A runtime that cannot run this profile's SIMD modules is unavailable for it, with why."""
+def probe_runtime(name: str, profile: str) -> Availability:
+    """Whether a runtime can run here the programs of this build profile: one that cannot run
+    the profile's SIMD modules is unavailable for it, with why."""
+    probe = runtimes.probe(name)
     if not (probe.ok and toolchain.PROFILES[profile].wasm_simd):
         return probe
     problem = simd_problem(name, probe.version)
@@ -140,11 +142,6 @@ def _for_profile(name: str, probe: Availability, profile: str) -> Availability:
                         fix="use --profile study (no SIMD), or a runtime version with simd128")
 
 
-def probe_runtime(name: str, profile: str) -> Availability:
-    """Whether a runtime can run here the programs of this build profile (SIMD included)."""
-    return _for_profile(name, runtimes.probe(name), profile)
-
-
 def probe_runtimes(plan: Plan) -> dict[str, Availability]:
     """``probe_runtime`` for each runtime of the plan."""
     return {name: probe_runtime(name, plan.settings.flags.profile)
@@ -153,17 +150,16 @@ def probe_runtimes(plan: Plan) -> dict[str, Availability]:
 
 def unavailable(probes: dict[str, Availability]) -> list[str]:
     """Per runtime that cannot run: what is wrong and what to do, in one line."""
-    return [why_unavailable(name, probe) for name, probe in probes.items() if not probe.ok]
+    return [_why_unavailable(name, probe) for name, probe in probes.items() if not probe.ok]
 
 
-def why_unavailable(name: str, probe: Availability) -> str:
+def _why_unavailable(name: str, probe: Availability) -> str:
     return f"runtime {name} unavailable: {probe.reason} — {probe.fix}"
 
 
-def _unavailable(probes: dict[str, Availability]) -> Iterator[RunError]:
+def unavailable_errors(probes: dict[str, Availability], consequence: str) -> Iterator[RunError]:
     """A run that goes ahead without some runtimes (started from the dashboard, or through
-    ``Run`` directly; the CLI refuses instead) says so."""
+    ``Run`` or ``Scale`` directly; the CLI refuses instead) says so, and what it means."""
     for name, probe in probes.items():
         if not probe.ok:
-            yield RunError(f"{why_unavailable(name, probe)}; its cells are skipped",
-                           runtime=name)
+            yield RunError(f"{_why_unavailable(name, probe)}; {consequence}", runtime=name)

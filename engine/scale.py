@@ -27,7 +27,7 @@ from .density import step_up
 from .events import Event, RunError, ScaleFinished, ScalePlanned
 from .protocol import ReferenceSpec
 from .references import PYTHON_REFERENCE_LIMITS
-from .runner import probe_runtime, why_unavailable
+from .runner import probe_runtime, unavailable_errors
 from .runtimes.base import Job
 from .scale_host import allow_open_files
 from .scale_pools import Pool, PoolError, make_pool, sweep
@@ -61,12 +61,16 @@ class Scale:
         return self._cancel.is_set()
 
     def close(self) -> None:
-        """Tear down whatever is up (also called by the CLI after an abort)."""
+        """Tear down whatever is up, and the containers of a pool an abort cut short while it
+        was being made (also called by the CLI after an abort)."""
+        self._close_pool()
+        if "docker" in self.spec.runtimes:
+            sweep(self.run_id)
+
+    def _close_pool(self) -> None:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
-        if "docker" in self.spec.runtimes:  # containers a killed pool left behind
-            sweep(self.run_id)
 
     def events(self) -> Iterator[Event]:
         started = time.monotonic()
@@ -85,9 +89,7 @@ class Scale:
 
     def _all(self, probes: dict[str, Any]) -> Iterator[Event]:
         spec = self.spec
-        for name, probe in probes.items():
-            if not probe.ok:
-                yield RunError(f"{why_unavailable(name, probe)}; skipped", runtime=name)
+        yield from unavailable_errors(probes, "skipped")
         ready = [n for n in spec.runtimes if probes[n].ok]
         targets = {runtimes.get(n).artifact_target or "native" for n in ready}
         if spec.bench_size > PYTHON_REFERENCE_LIMITS[spec.benchmark]:
@@ -141,5 +143,5 @@ class Scale:
                 yield RunError(f"{runtime}: {exc}; its scale run stopped there",
                                runtime=runtime, benchmark=spec.benchmark)
         finally:
-            self.close()
+            self._close_pool()
             shutil.rmtree(scratch, ignore_errors=True)

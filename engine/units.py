@@ -47,8 +47,11 @@ UNCLEAR = "≈"
 """Marks a ratio whose 95% interval contains 1: no clear difference."""
 
 
-def fmt_interval(estimate: RatioEstimate) -> str:
-    """A ratio's 95% interval, both ends with their ×."""
+def fmt_interval(estimate: Optional[RatioEstimate]) -> str:
+    """A ratio's 95% interval on its own, both ends with their × ("–" without an estimate);
+    ``fmt_estimate`` writes it shorter, in brackets after the ratio."""
+    if estimate is None:
+        return "–"
     return f"{fmt_ratio(estimate.low)}–{fmt_ratio(estimate.high)}"
 
 

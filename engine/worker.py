@@ -38,7 +38,7 @@ from .runtimes.process import tail
 from .verify import Expected, check, reference_for
 
 FLUSH_AFTER_S = 0.002
-"""How long finished iterations may wait in the worker before they are sent on."""
+"""How long a batch of iterations gathers in the worker before it is sent on."""
 
 
 def die_with_parent() -> None:
@@ -104,14 +104,16 @@ class Session:
 
 
 def _answer(session: Session, msg: Message, proto: TextIO) -> None:
-    """Carry out one request. Iterations are sent in batches (``Measurements``) at most
-    ``FLUSH_AFTER_S`` after the batch's first one began: one pipe write (and one wake-up of the
-    controller) per batch, not per iteration. A worker killed by a cancel, a crash or a
-    timeout loses the iterations of the batch it died in; the controller runs them again.
+    """Carry out one request. Iterations are sent in batches (``Measurements``): a batch ends
+    with the first iteration that ends ``FLUSH_AFTER_S`` or more after the batch began, so
+    there is one pipe write (and one wake-up of the controller) per batch, not per iteration.
+    A worker killed by a cancel, a crash or a timeout loses the iterations of the batch it
+    died in; the controller runs them again.
 
     A runtime serving requests inside this process has its peak RSS read once per batch
     (``Runtime.peak_window``): every iteration of a batch carries the peak of the batch's
-    window, which is the iteration's own whenever it ran for ``FLUSH_AFTER_S`` or longer."""
+    window, an upper bound of its own; when every iteration takes ``FLUSH_AFTER_S`` or longer,
+    each is alone in its batch, so the peak is its own."""
     if isinstance(msg, Prepare):
         _send(proto, session.prepare(msg))
         return

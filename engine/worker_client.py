@@ -86,9 +86,6 @@ class Worker:
             if not isinstance(reply, Measurements):
                 return reply
             self._measured.extend(reply.items)
-            if not self._measured:
-                self.kill()
-                raise WorkerLost("the worker sent an empty batch of iterations")
         return self._measured.popleft()
 
     def _read(self, timeout_s: float) -> Message:

@@ -102,7 +102,7 @@ def sshd(tmp_path_factory: pytest.TempPathFactory, built: Any) -> Iterator[Any]:
 @pytest.fixture
 def cli(sshd: Any, tmp_path: Path) -> Callable[..., Any]:
     """Run ``faasbench ARGS`` as the user whose ~/.ssh points at the test server (``home``
-    swaps in another ~)."""
+    swaps in another ~, ``extra_env`` adds variables)."""
     import subprocess
     import sys
 
@@ -110,9 +110,10 @@ def cli(sshd: Any, tmp_path: Path) -> Callable[..., Any]:
 
     env = sshd.client_env(paths.cache_dir(), tmp_path / "data")
 
-    def run(*args: str, timeout: float = 300, home: Path | None = None) -> Any:
+    def run(*args: str, timeout: float = 300, home: Path | None = None,
+            extra_env: dict[str, str] | None = None) -> Any:
         return subprocess.run([sys.executable, "-m", "engine", *args], capture_output=True,
                               text=True, timeout=timeout, check=False,
-                              env={**env, "HOME": str(home or sshd.home)})
+                              env={**env, "HOME": str(home or sshd.home), **(extra_env or {})})
 
     return run

@@ -60,24 +60,30 @@ def test_bad_input_exits_2_with_one_line(args, expected):
 def test_a_runtime_that_cannot_run_is_refused_before_anything_runs(tmp_path: Path) -> None:
     """No Docker engine answers: the run is refused with what is wrong and what to do, and
     nothing is built, run or written."""
-    out = tmp_path / "results.jsonl"
+    out, cache = tmp_path / "results.jsonl", tmp_path / "cache"
     line = one_line(faasbench("run", "--runtimes", "native,docker", "--benchmarks", "nop",
                               "--out", str(out), timeout=BAD_INPUT_TIMEOUT_S,
-                              env={"DOCKER_HOST": f"unix://{tmp_path}/nothing.sock"}))
+                              env={"DOCKER_HOST": f"unix://{tmp_path}/nothing.sock",
+                                   "FAASBENCH_CACHE_DIR": str(cache)}))
     assert line.startswith(f"faasbench: error: runtime docker unavailable: no Docker engine "
                            f"at unix://{tmp_path}/nothing.sock")
     assert "start dockerd" in line and not out.exists()
+    assert not (cache / "artifacts").exists(), "nothing is built"
 
 
 def test_a_folder_without_host_runs_and_a_local_run_to_resume_are_refused(
         tmp_path: Path) -> None:
     """``report FOLDER`` needs the files of a run on several hosts; ``run --resume`` a local
-    copy of a host's run: both say what was given instead, before connecting anywhere."""
+    copy of a host's run: both say what was given instead, before connecting anywhere; and
+    ``--resume`` refuses flags that would reshape the run it continues."""
     line = one_line(faasbench("report", str(tmp_path), timeout=BAD_INPUT_TIMEOUT_S))
     assert f"{tmp_path} holds no run on several hosts" in line
     recorded = Path(__file__).parent / "data" / "tui" / "recorded_run.jsonl"
     line = one_line(faasbench("run", "--resume", str(recorded), timeout=BAD_INPUT_TIMEOUT_S))
     assert "is not the results of a run on a remote host" in line and "nothing to resume" in line
+    line = one_line(faasbench("run", "--resume", str(recorded), "--runtimes", "native",
+                              timeout=BAD_INPUT_TIMEOUT_S))
+    assert line == "faasbench: error: --resume continues a recorded run; drop --runtimes"
 
 
 @pytest.mark.parametrize(("extra", "dropped"), [

@@ -29,3 +29,20 @@ def test_history_medians_come_from_the_files_and_scale_by_work(tmp_path):
     never = Cell("wasmer", "nbody", 10000, "warm", 3, 1)
     seconds, unknown = estimate([doubled, never], history)
     assert unknown == 1 and seconds == pytest.approx(4 * 2 * measured / 1e9)
+
+
+def test_newer_files_win_and_a_damaged_line_is_skipped(tmp_path):
+    """A later run of the same cell replaces its median; a cell_finished line cut off mid-way
+    (a run killed while writing) costs only itself."""
+    import json
+    import os
+
+    shutil.copy(RECORDED, tmp_path / "old.jsonl")
+    finished = next(r for r in read_results(RECORDED)
+                    if r["event"] == "cell_finished" and r["cell_id"] == "wasmtime/nbody/warm")
+    finished["summary"]["median"] = 12345.0
+    line = json.dumps(finished, separators=(",", ":"))
+    (tmp_path / "new.jsonl").write_text(f"{line[:40]}\n{line}\n")
+    os.utime(tmp_path / "old.jsonl", (1, 1))
+    history = load_history(tmp_path)
+    assert history[("wasmtime", "nbody", "warm", 10000)] == 12345.0

@@ -199,6 +199,15 @@ def test_wrong_output_names_the_line(fault_builds, tmp_path, runtime, mode):
         "output mismatch at line 2: expected '-0.169087605', got '-0.169087600'")
 
 
+@pytest.mark.parametrize(("runtime", "mode"), EVERY_WASM_HOST)
+def test_short_output_says_how_short(fault_builds, tmp_path, runtime, mode):
+    """An output shorter than the reference fails on its size (a host that holds the output
+    open knows it without opening the file) and says what is missing."""
+    row = invoke_once(runtime, build_for(fault_builds, "short", runtime), tmp_path, mode)
+    assert not row.ok and row.invocation.exit_code == 0
+    assert row.invocation.error == "output mismatch: expected 2 lines, got 1 (last: '-0.169075164')"
+
+
 @pytest.mark.parametrize(("runtime", "mode"), [c for c in CASES if c != ("wasmtime", "warm")])
 def test_timeout_stops_the_guest(fault_builds, tmp_path, runtime, mode):
     """A guest past the timeout is stopped by the runtime itself, and the sample says so."""

@@ -84,6 +84,7 @@ def test_messages_survive_the_wire_unchanged() -> None:
 @pytest.mark.parametrize("line", ['{"type": "Nope"}', '{"type": "Failed"}', "[1]",
                                   '{"type": "Measured", "invocation": {}, "ok": true}',
                                   '{"type": "Measurements"}', '{"type": "Measurements", "rows": 5}',
+                                  '{"type": "Measurements", "rows": []}',
                                   '{"type": "Measurements", "rows": [[1, 0, true]]}',
                                   '{"type": "Prepared", "footprint_bytes": "x", "reference": 1}'])
 def test_garbage_on_the_wire_is_a_value_error(line: str) -> None:

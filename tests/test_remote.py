@@ -134,6 +134,22 @@ def test_a_host_without_python3_says_what_to_install(cli: Any, tmp_path: Path) -
     assert done.stderr.count("\n") == 1
 
 
+def test_a_host_that_refuses_the_run_exits_2(cli: Any, tmp_path: Path) -> None:
+    """A real second sshd whose sessions name a Docker engine that is not there: faasbench
+    there refuses the run before writing anything, so no host started it."""
+    engineless = start_sshd(tmp_path / "engineless", paths.cache_dir(),
+                            session_env="DOCKER_HOST=unix:///nonexistent/docker.sock")
+    try:
+        done = cli("run", "--host", ALIAS, "--remote-faasbench", VENV_FAASBENCH, "--runtimes",
+                   "docker", "--benchmarks", "nop", "--mode", "cold", "--iterations", "1",
+                   "--yes", "--out", str(tmp_path / "r"), home=engineless.home)
+    finally:
+        engineless.stop()
+    assert done.returncode == 2, done.stderr
+    assert "runtime docker unavailable" in done.stderr
+    assert "none (it did not start)" in done.stderr
+
+
 def test_unknown_host_key_refused_then_recorded_changed_key_refused(
         cli: Any, sshd: Sshd, tmp_path: Path) -> None:
     home = tmp_path / "home"
@@ -162,7 +178,7 @@ def test_unknown_host_key_refused_then_recorded_changed_key_refused(
     assert "CHANGED" in changed.stderr and "ssh-keygen -R" in changed.stderr
 
 
-def test_a_key_held_only_by_the_ssh_agent_is_used(sshd: Sshd, tmp_path: Path) -> None:
+def test_a_key_held_only_by_the_ssh_agent_is_used(cli: Any, sshd: Sshd, tmp_path: Path) -> None:
     """The usual set-up: ~/.ssh names no key file and holds none; the key is loaded into a
     real ssh-agent, found through SSH_AUTH_SOCK."""
     home = tmp_path / "home"
@@ -177,13 +193,11 @@ def test_a_key_held_only_by_the_ssh_agent_is_used(sshd: Sshd, tmp_path: Path) ->
         deadline = time.monotonic() + 10
         while not sock.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
-        env = {**sshd.client_env(paths.cache_dir(), tmp_path / "data"), "HOME": str(home),
-               "SSH_AUTH_SOCK": str(sock)}
-        subprocess.run(["ssh-add", str(sshd.home / ".ssh" / "id_ed25519")], env=env,
-                       check=True, capture_output=True)
-        done = subprocess.run([sys.executable, "-m", "engine", "doctor", "--host", ALIAS,
-                               "--remote-faasbench", VENV_FAASBENCH, "--json"], env=env,
-                              capture_output=True, text=True, timeout=300)
+        agent_env = {"SSH_AUTH_SOCK": str(sock)}
+        subprocess.run(["ssh-add", str(sshd.home / ".ssh" / "id_ed25519")],
+                       env={**os.environ, **agent_env}, check=True, capture_output=True)
+        done = cli("doctor", "--host", ALIAS, "--remote-faasbench", VENV_FAASBENCH, "--json",
+                   home=home, extra_env=agent_env)
     finally:
         agent.terminate()
         agent.wait(10)

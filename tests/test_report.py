@@ -54,6 +54,14 @@ def test_csv_has_one_row_per_sample():
     assert {int(r["wall_ns"]) for r in rows} == {s["wall_ns"] for s in samples}
 
 
+def test_json_status_names_the_run_as_history_does(tmp_path):
+    """finished, or ``cut off`` for a file without its closing line (a killed run)."""
+    assert json.loads(report(str(RECORDED), "--format", "json").stdout)["status"] == "finished"
+    cut = tmp_path / "cut.jsonl"
+    cut.write_text("".join(RECORDED.read_text().splitlines(keepends=True)[:-1]))
+    assert json.loads(report(str(cut), "--format", "json").stdout)["status"] == "cut off"
+
+
 def test_json_carries_summaries_ratios_and_intervals():
     out = report(str(RECORDED), "--format", "json", "--claims")
     doc = json.loads(out.stdout)
@@ -101,9 +109,15 @@ def test_claims_without_docker_say_why():
     assert {v.mode for v in verdicts if v.id == "a"} == {"cold", "load"}
 
 
-def test_tables_asked_for_in_csv_are_refused_not_dropped():
-    out = report(str(RECORDED), "--format", "csv", "--cost")
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--format", "csv", "--cost"], "--claims and --cost are tables"),
+    (["--format", "csv", "--claims"], "--claims and --cost are tables"),
+    (["--format", "json", "--cost"], "--cost is a table: use --format text or md"),
+])
+def test_tables_asked_for_in_a_format_without_them_are_refused_not_dropped(args, expected):
+    out = report(str(RECORDED), *args)
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and not out.stdout
+    assert expected in out.stderr
 
 
 def test_unreadable_run_is_one_line_and_exit_2(tmp_path):

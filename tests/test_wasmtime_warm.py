@@ -24,7 +24,7 @@ from engine.cell_run import PREPARE_TIMEOUT_S, CellRun
 from engine.events import CellFinished, RunError, SampleRecorded
 from engine.options import RunOptions
 from engine.plan import make_plan
-from engine.protocol import Invoke, Measurements, Prepare, Prepared, ReferenceSpec, decode
+from engine.protocol import Invoke, Measurements, Prepare, Prepared, ReferenceSpec
 from engine.runner import Run
 from engine.runtimes.base import Invocation
 from engine.runtimes.wasmtime import Tuning
@@ -176,8 +176,8 @@ def test_the_ablation_measures_every_configuration(built) -> None:
 
 def test_iterations_stream_in_batches_each_carrying_its_windows_peak(built, tmp_path) -> None:
     """The worker answers one Invoke with batches of iterations (``Measurements``), every one
-    of them, in order, and ok; the in-worker runtime's peak RSS is read once per batch, so
-    all samples of a batch carry the same peak, a real one."""
+    of them, in order, and ok; every sample of a batch carries the batch's peak RSS, a real
+    one."""
     count = 300
     nop = next(a for a in built if a.benchmark == "nop" and a.target == "wasm")
     job = replace(fault_job("wasmtime", nop.path, tmp_path, "warm"), benchmark="nop",
@@ -188,10 +188,9 @@ def test_iterations_stream_in_batches_each_carrying_its_windows_peak(built, tmp_
                                   PREPARE_TIMEOUT_S)
         assert isinstance(prepared, Prepared), prepared
         worker.send(Invoke(count))
-        assert worker.proc.stdout is not None
         batches: list[Measurements] = []
         while sum(len(b.items) for b in batches) < count:
-            reply = decode(worker.proc.stdout.readline().decode())
+            reply = worker._read(PREPARE_TIMEOUT_S)  # whole batches (receive splits them)
             assert isinstance(reply, Measurements), reply
             batches.append(reply)
     finally:

@@ -23,6 +23,7 @@ from typing import IO, Callable, Optional
 from textual.app import App
 from textual.worker import get_current_worker
 
+from engine.cli import EXIT_CANCELLED
 from engine.events import Event, RunError
 from engine.plan import Plan
 from engine.remote.tagging import untag
@@ -173,4 +174,4 @@ def stream_events(proc: subprocess.Popen[bytes], stderr: IO[bytes],
     stderr.seek(0)
     tail = stderr.read().decode(errors="replace").strip()[-STDERR_TAIL:]
     stderr.close()
-    return code, tail if code not in (0, 1, 130) else None
+    return code, tail if code not in (0, 1, EXIT_CANCELLED) else None

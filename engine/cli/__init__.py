@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, Callable, NoReturn, Optional
+from typing import TYPE_CHECKING, Any, Callable, NoReturn, Optional
 
 from .. import benchmarks, runtimes
 from ..options import (
@@ -25,6 +25,9 @@ from ..options import (
 from ..results import ResultsError
 from ..scale_spec import DEFAULT_CONCURRENCY, DEFAULT_REQUESTS, SCALE_RUNTIMES
 from ..toolchain import LIBCS, OPT_LEVELS, PROFILES, BuildFlags
+
+if TYPE_CHECKING:
+    from ..remote.runner import RemoteOptions
 
 EXIT_BAD_INPUT = 2
 EXIT_CANCELLED = 130
@@ -255,6 +258,14 @@ def run_options(args: argparse.Namespace) -> RunOptions:
     """The RunOptions the flags give, engine.options' defaults for the rest."""
     return RunOptions(**{f.field: getattr(args, f.field) for f in FLAGS
                          if getattr(args, f.field) is not None})
+
+
+def remote_options(args: argparse.Namespace) -> RemoteOptions:
+    """The SSH options the flags give (commands without --bootstrap never bootstrap)."""
+    from ..remote.runner import RemoteOptions  # lazy: only the remote commands need SSH
+
+    return RemoteOptions(getattr(args, "bootstrap", False), args.accept_new_host_key,
+                         args.remote_faasbench)
 
 
 def refuse_flags(args: argparse.Namespace, flags: dict[str, str], why: str) -> None:

@@ -24,7 +24,9 @@ from ..events import (
     Event,
     RunError,
     RunFinished,
+    RunPlanned,
     SampleRecorded,
+    line_prefix,
 )
 from ..options import PlanError
 from ..remote.hosts import parse_host, parse_hosts
@@ -33,15 +35,19 @@ from ..remote.ssh import HostError
 from ..remote.tagging import tagged_json
 from ..results import read_results
 from ..units import fmt_ns
-from . import EXIT_BAD_INPUT, EXIT_CANCELLED, PLAN_SHAPING, refuse_flags, terminal_width
+from . import (
+    EXIT_BAD_INPUT,
+    EXIT_CANCELLED,
+    PLAN_SHAPING,
+    refuse_flags,
+    remote_options,
+    terminal_width,
+)
 from .interrupts import install_interrupt
 from .run_view import confirmed, plan_from_args
 
-
-def remote_options(args: argparse.Namespace) -> RemoteOptions:
-    """The SSH options the flags give (commands without --bootstrap never bootstrap)."""
-    return RemoteOptions(getattr(args, "bootstrap", False), args.accept_new_host_key,
-                         args.remote_faasbench)
+RUN_PLANNED = line_prefix(RunPlanned)
+"""How a results file begins once its run has started."""
 
 
 def hosts_command(args: argparse.Namespace) -> int:
@@ -71,16 +77,27 @@ def hosts_command(args: argparse.Namespace) -> int:
         console.print("[yellow]stopped following; the runs go on: `faasbench watch` follows "
                       "local's file, `faasbench run --resume` fetches a host's[/]")
         outcome = {"ok": False}
+    started = {host: _started(path) for host, path in fanout.paths.items()}
     for host, path in fanout.paths.items():
-        console.print(f"results ({host}): {path}" if path.exists() else
+        console.print(f"results ({host}): {path}" if started[host] else
                       f"results ({host}): none (it did not start)")
     if not args.json:
         _summaries(fanout)
     if fanout.stopping:
         return EXIT_CANCELLED
-    if not any(path.exists() for path in fanout.paths.values()):
+    if not any(started.values()):
         return EXIT_BAD_INPUT  # no host could start the run; each one's reason is above
     return 0 if outcome["ok"] else 1
+
+
+def _started(path: Path) -> bool:
+    """Whether a host's run began: its file opens with the plan (a host that refused the
+    run leaves none, or an empty one)."""
+    try:
+        with path.open("rb") as results:
+            return results.read(len(RUN_PLANNED)) == RUN_PLANNED
+    except FileNotFoundError:
+        return False
 
 
 def _follow(fanout: Fanout, console: Console, as_json: bool) -> dict[str, bool]:

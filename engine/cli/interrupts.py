@@ -1,5 +1,5 @@
-"""Ctrl-C and SIGUSR1 for the long commands (run, run --host, scale): the first Ctrl-C asks the
-work to stop cleanly and says what happens; a second one aborts at once."""
+"""Ctrl-C and SIGUSR1 for the long commands (run, run --host, scale, watch): the first Ctrl-C
+asks the work to stop cleanly and says what happens; a second one aborts at once."""
 
 from __future__ import annotations
 

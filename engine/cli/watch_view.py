@@ -13,7 +13,7 @@ from rich.console import Console
 from ..events import CellFinished, RunError, RunFinished
 from ..remote.watch import parse_target, watch
 from ..units import fmt_ns
-from .hosts_view import remote_options
+from . import remote_options
 from .interrupts import install_interrupt
 
 LOOPBACK_WARNING = ("faasbench serve: listening on {bind}, not only on this machine: anyone "

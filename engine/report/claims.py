@@ -97,7 +97,7 @@ def _ratio_verdict(model: RunModel, claim_id: str, claim: str, benchmark: str, m
     docker, wasm, why = _docker_and_fastest_wasm(model, benchmark, mode)
     if docker is None or wasm is None:
         return Verdict(claim_id, claim, NOT_MEASURED, mode=mode, why=why)
-    estimate = cached_ratio(tuple(docker.wall_ns), tuple(wasm.wall_ns))
+    estimate = cached_ratio(docker.wall_ns, wasm.wall_ns)
     assert estimate is not None  # both cells have samples
     verdict = _judge(estimate, lambda r: low <= r <= high, low, high)
     return Verdict(

@@ -42,14 +42,16 @@ def environment(model: RunModel) -> Table:
     table.rows.append(["runtimes", ", ".join(f"{k} {v}" for k, v in
                                              env.get("runtimes", {}).items())])
     table.rows.append(["build", "; ".join(analysis.builds(model)) or "–"])
-    table.rows.append(["status", status(model)])
+    table.rows.append(["status", status(model) if model.finished is not None else
+                       "cut off (no run_finished line)"])
     return table
 
 
 def status(model: RunModel) -> str:
-    """finished, cancelled, or cut off (no closing line: killed, or still running)."""
+    """finished, cancelled, or cut off (no closing line: killed, or still running), as
+    ``faasbench history`` names them."""
     if model.finished is None:
-        return "cut off (no run_finished line)"
+        return "cut off"
     return "cancelled" if model.finished.cancelled else "finished"
 
 
