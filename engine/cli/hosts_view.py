@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..events import (
@@ -34,7 +35,6 @@ from ..remote.runner import Fanout, RemoteOptions, resume, run_on_hosts
 from ..remote.ssh import HostError
 from ..remote.tagging import tagged_json
 from ..results import read_results
-from ..units import fmt_ns
 from . import (
     EXIT_BAD_INPUT,
     EXIT_CANCELLED,
@@ -44,6 +44,7 @@ from . import (
     terminal_width,
 )
 from .interrupts import install_interrupt
+from .run_lines import cell_line, failed_sample_line
 from .run_view import confirmed, plan_from_args
 
 RUN_PLANNED = line_prefix(RunPlanned)
@@ -126,14 +127,10 @@ def _show(host: str, event: Event, progress: Progress, task: Any, console: Conso
     elif isinstance(event, SampleRecorded):
         progress.advance(task)
         if not event.ok:
-            console.print(f"[red]{host} {event.cell_id} #{event.iteration} failed:[/] "
-                          f"{event.error}")
+            console.print(escape(failed_sample_line(event, host)), style="red")
             return False
     elif isinstance(event, CellFinished) and not event.same_as:
-        s = event.summary
-        console.print(f"{host} {event.cell_id}: median {fmt_ns(s.get('median'))}, "
-                      f"{s.get('ok', 0)} ok, {s.get('failed', 0)} failed"
-                      + (f" [red]failed: {event.error}[/]" if event.error else ""))
+        console.print(escape(cell_line(event, host)), style="red" if event.error else None)
         return not event.error
     elif isinstance(event, RunError):
         console.print(f"[yellow]{event.message}[/]")

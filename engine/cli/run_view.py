@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -38,7 +39,6 @@ from ..report import render, tables
 from ..results import ResultsWriter, default_path
 from ..run_model import RunModel
 from ..runner import Run, probe_runtimes, unavailable
-from ..units import fmt_ns
 from . import (
     EXIT_CANCELLED,
     PLAN_SHAPING,
@@ -48,6 +48,7 @@ from . import (
     terminal_width,
 )
 from .interrupts import install_interrupt
+from .run_lines import cell_line, failed_sample_line
 
 
 def plan_from_args(args: argparse.Namespace) -> Plan:
@@ -148,17 +149,12 @@ def _run_with_progress(run: Run, record: Callable[[Event], str], console: Consol
             elif isinstance(event, SampleRecorded):
                 progress.advance(task)
                 if not event.ok:
-                    console.print(f"[red]{event.cell_id} #{event.iteration} failed:[/] "
-                                  f"{event.error}")
+                    console.print(escape(failed_sample_line(event)), style="red")
             elif isinstance(event, CellFinished) and event.same_as:
                 console.print(f"{event.cell_id}: = {event.same_as} ({event.runtime} has no "
                               f"{event.mode} mode of its own)")
             elif isinstance(event, CellFinished):
-                s = event.summary
-                console.print(f"{event.cell_id}: median {fmt_ns(s['median'])}, "
-                              f"{s['ok']} ok, {s['failed']} failed"
-                              + (" (cancelled)" if event.cancelled else "")
-                              + (" [red](stopped short)[/]" if event.error else ""))
+                console.print(escape(cell_line(event)), style="red" if event.error else None)
             elif isinstance(event, RunError):
                 console.print(f"[yellow]{event.message}[/]")
             elif isinstance(event, RunFinished):

@@ -12,9 +12,9 @@ from rich.console import Console
 
 from ..events import CellFinished, RunError, RunFinished
 from ..remote.watch import parse_target, watch
-from ..units import fmt_ns
 from . import remote_options
 from .interrupts import install_interrupt
+from .run_lines import cell_line
 
 LOOPBACK_WARNING = ("faasbench serve: listening on {bind}, not only on this machine: anyone "
                     "who can reach it gets the dashboard, which starts runs here")
@@ -34,9 +34,7 @@ def watch_command(args: argparse.Namespace) -> int:
     finished = False
     for _, event in fanout.events():
         if isinstance(event, CellFinished) and not event.same_as:
-            print(f"{event.cell_id}: median {fmt_ns(event.summary.get('median'))}, "
-                  f"{event.summary.get('ok', 0)} ok, {event.summary.get('failed', 0)} failed"
-                  + (f", failed: {event.error}" if event.error else ""), flush=True)
+            print(cell_line(event), flush=True)
         elif isinstance(event, RunError):
             print(f"note: {event.message}", flush=True)
         elif isinstance(event, RunFinished):
