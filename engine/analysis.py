@@ -116,3 +116,31 @@ def builds(model: RunModel) -> list[str]:
 def phase_medians(cell: CellState) -> dict[str, float]:
     """Median of each phase the runtime reported (compile/instantiate/execute, ...)."""
     return {phase: statistics.median(values) for phase, values in cell.phases_ns.items()}
+
+
+@dataclass(frozen=True)
+class Harness:
+    """What a cell's measuring cost beyond its samples: the time from its first request to
+    its last sample against the sum of its samples' wall times (warm-ups and failures
+    included). The rest is the harness: clocks, output checks, recording, the pipe."""
+
+    samples: int
+    measuring_ns: float
+    in_samples_ns: int
+    per_sample_ns: float
+    over_median: Optional[float]
+    """Measuring time over samples x median: 1.0 if every sample took the median and the
+    harness nothing (None without an ok sample)."""
+
+
+def harness(cell: CellState) -> Optional[Harness]:
+    """The cell's harness figures, once it has finished with samples (None before, and for
+    results recorded before cells carried their measuring time)."""
+    if cell.measure_seconds is None or not cell.samples:
+        return None
+    count = len(cell.samples)
+    measuring = cell.measure_seconds * 1e9
+    in_samples = sum(s.wall_ns for s in cell.samples)
+    median = statistics.median(cell.wall_ns) if cell.wall_ns else None
+    return Harness(count, measuring, in_samples, (measuring - in_samples) / count,
+                   measuring / (count * median) if median else None)

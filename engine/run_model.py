@@ -71,6 +71,8 @@ class CellState:
     error: Optional[str] = None
     machine: Optional[str] = None
     """The host it ran on, for a run on several hosts (``cell_id`` then starts with it)."""
+    measure_seconds: Optional[float] = None
+    """From its first request to its last sample (``CellFinished``): what the harness costs."""
     samples: list[SampleRecorded] = field(default_factory=list, repr=False)
     """Every sample as recorded, warm-ups and failures included: the per-sample exports."""
     _sorted: list[int] = field(default_factory=list, repr=False)
@@ -84,7 +86,7 @@ class CellState:
         self.status = "running"
         self.wall_ns, self.phases_ns, self._sorted, self.samples = [], {}, [], []
         self.measured = self.failed = 0
-        self.last_ns = self.peak_rss = self.error = None
+        self.last_ns = self.peak_rss = self.error = self.measure_seconds = None
 
     def add(self, sample: SampleRecorded) -> None:
         self.samples.append(sample)
@@ -218,6 +220,7 @@ class RunModel:
             cell.note = f"= {event.same_as}: {event.runtime} has no {event.mode} mode of its own"
             return cell.cell_id
         cell.status = "cancelled" if event.cancelled else "failed" if event.error else "done"
+        cell.measure_seconds = event.measure_seconds
         if event.error:
             cell.error = event.error
         notes.append(f"{cell.cell_id}: median {fmt_ns(event.summary.get('median'))}, "

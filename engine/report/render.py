@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Any, Optional
 
 from .. import analysis
@@ -69,11 +70,11 @@ def _estimate(estimate: Any) -> Optional[dict[str, Any]]:
 
 
 def as_json(model: RunModel, verdicts: Sequence[Verdict] = ()) -> str:
-    """Run, environment, every cell's summary and ratios, phases, footprint, claims."""
+    """Run, environment, every cell's summary and ratios, phases, footprint, harness, claims."""
     cells = []
     for group in analysis.compare_rows(model):
         for row in group:
-            cell = row.cell
+            cell, harness = row.cell, analysis.harness(row.cell)
             cells.append({
                 "cell_id": cell.cell_id, "runtime": cell.runtime, "benchmark": cell.benchmark,
                 "size": cell.size, "mode": cell.mode, "host": cell.host,
@@ -82,7 +83,8 @@ def as_json(model: RunModel, verdicts: Sequence[Verdict] = ()) -> str:
                 "vs": {base: _estimate(e) for base, e in row.vs.items()},
                 "phases_median_ns": analysis.phase_medians(cell),
                 "artifact_bytes": cell.artifact_bytes, "runtime_bytes": cell.runtime_bytes,
-                "footprint_bytes": cell.footprint})
+                "footprint_bytes": cell.footprint,
+                "harness": None if harness is None else asdict(harness)})
     document = {"run_id": model.run_id, "environment": model.environment,
                 "status": status(model),
                 "cells": cells, "claims": [v.to_dict() for v in verdicts]}

@@ -148,6 +148,25 @@ def phases(model: RunModel) -> Optional[Table]:
     return table if table.rows else None
 
 
+def harness(model: RunModel) -> Optional[Table]:
+    """What the harness added to each cell (``analysis.harness``)."""
+    table = Table("harness overhead",
+                  ["cell", "samples", "measuring", "in samples", "harness per sample",
+                   "measuring ÷ (samples × median)"],
+                  caption="measuring: from a cell's first request to its last sample; in "
+                          "samples: the sum of their wall times, warm-ups and failures "
+                          "included; the difference is the harness's (clocks, output checks, "
+                          "recording)")
+    for cell in model.cells.values():
+        figures = analysis.harness(cell)
+        if figures is not None:
+            table.rows.append([
+                cell.cell_id, str(figures.samples), fmt_ns(figures.measuring_ns),
+                fmt_ns(figures.in_samples_ns), fmt_ns(figures.per_sample_ns),
+                "–" if figures.over_median is None else f"{figures.over_median:.2f}×"])
+    return table if table.rows else None
+
+
 def memory_and_footprint(model: RunModel) -> Table:
     """Peak RSS per cell and both sides of each footprint."""
     table = Table("memory and footprint",
@@ -171,7 +190,8 @@ def all_tables(model: RunModel) -> list[Table]:
     """Every section of a report, in reading order."""
     optional = [compute(model), phases(model)]
     return [environment(model), *side_by_side(model), *start_ladder(model),
-            *(t for t in optional if t is not None), memory_and_footprint(model)]
+            *(t for t in optional if t is not None), memory_and_footprint(model),
+            *(t for t in [harness(model)] if t is not None)]
 
 
 def claims_table(verdicts: Sequence[Verdict]) -> Table:
