@@ -122,7 +122,8 @@ def phase_medians(cell: CellState) -> dict[str, float]:
 class Harness:
     """What a cell's measuring cost beyond its samples: the time from its first request to
     its last sample against the sum of its samples' wall times (warm-ups and failures
-    included). The rest is the harness: clocks, output checks, recording, the pipe."""
+    included). The rest is the harness: clocks, output checks, recording, the pipe, and a
+    fresh worker after a lost one."""
 
     samples: int
     measuring_ns: float

@@ -156,7 +156,7 @@ def harness(model: RunModel) -> Optional[Table]:
                   caption="measuring: from a cell's first request to its last sample; in "
                           "samples: the sum of their wall times, warm-ups and failures "
                           "included; the difference is the harness's (clocks, output checks, "
-                          "recording)")
+                          "recording, a fresh worker after a lost one)")
     for cell in model.cells.values():
         figures = analysis.harness(cell)
         if figures is not None:
