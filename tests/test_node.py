@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import resource
+import subprocess
+import sys
+
 import pytest
 from conftest import run_plan, samples
 from test_faults import (  # noqa: F401  (fault_builds_fixture: the fixture fault_builds)
@@ -13,6 +17,7 @@ from test_faults import (  # noqa: F401  (fault_builds_fixture: the fixture faul
 
 from engine import benchmarks, runtimes
 from engine.protocol import PHASES, Failed
+from engine.results import read_results
 
 SMALL = {"nbody": 1000, "fannkuch-redux": 7, "mandelbrot": 64, "binary-trees": 6}
 COLD_PHASES = {"start", "compile", "instantiate", "execute", "exit"}
@@ -77,3 +82,20 @@ def test_broken_wasm_fails_to_start_the_warm_host(tmp_path):
     reply = prepare_broken_wasm("node", tmp_path, "warm")
     assert isinstance(reply, Failed), reply
     assert reply.error.startswith(f"RuntimeError: node host did not start: {COMPILE_ERROR}")
+
+
+def test_a_host_serves_more_requests_than_its_open_file_limit(built, tmp_path):
+    """node:wasi keeps each context's preopened directory open (no API closes it, nor does
+    garbage collection); the host closes it after each run, so a warm or load cell is not cut
+    short after about as many requests as the open-file limit allows descriptors."""
+    limit = 128
+    out = tmp_path / "r.jsonl"
+    proc = subprocess.run(
+        [sys.executable, "-m", "engine", "run", "--runtimes", "node", "--benchmarks",
+         "cat-sync", "--mode", "load,warm", "--iterations", str(2 * limit), "--json", "--out",
+         str(out)], capture_output=True, text=True, timeout=600,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit)))
+    failed = [r["error"] for r in read_results(out)
+              if r["event"] == "sample_recorded" and not r["ok"]]
+    assert not failed, failed[:3]
+    assert proc.returncode == 0, proc.stderr

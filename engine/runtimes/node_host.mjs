@@ -50,7 +50,8 @@ async function instantiate(module, stdoutPath, stderrPath) {
   }
 }
 
-// Run an instance's _start once: { exit_code, error }; its output files are closed after.
+// Run an instance's _start once: { exit_code, error }; its output files are closed after,
+// and so are the descriptors its WASI context holds (see closeGuestFds).
 function start(ready) {
   try {
     return { exit_code: ready.wasi.start(ready.instance), error: null };
@@ -59,7 +60,18 @@ function start(ready) {
   } finally {
     closeSync(ready.stdout);
     closeSync(ready.stderr);
+    closeGuestFds(ready.wasi);
   }
+}
+
+// node:wasi never closes a context's preopened directory (nor a file the guest left open):
+// no API does, and garbage collection does not either, so a host serving requests would run
+// out of descriptors after about as many requests as its open-file limit (1024 by default).
+// The context's own fd_close releases them once it has started: its descriptors from 3 up
+// (the preopen, then what the guest left open), until the first that is not open.
+function closeGuestFds(wasi) {
+  const { fd_close: close } = wasi.getImportObject().wasi_snapshot_preview1;
+  for (let fd = 3; close(fd) === 0; fd += 1);
 }
 
 async function runOnce(module) {
