@@ -192,14 +192,34 @@ class HostReport:
 
     @classmethod
     def from_json(cls, text: str) -> HostReport:
-        """The report in ``text``; ValueError when there is none."""
+        """The report in ``text``; ValueError when there is none. Read field by field, not
+        by dacite: a running node host sends one per sample, and dacite takes 50-90 µs of
+        the harness's time for it."""
         data = json.loads(text)
         if not isinstance(data, dict):
             raise ValueError(f"a host report is a JSON object, not {text[:100]!r}")
         try:
-            return dacite.from_dict(cls, data, dacite.Config(cast=[int]))
-        except (dacite.DaciteError, TypeError) as exc:
-            raise ValueError(f"malformed host report: {exc}") from None
+            phases = data.get("phases_ns", {})
+            error = data["error"]
+            if not isinstance(phases, dict) or not isinstance(error, (str, type(None))):
+                raise TypeError("phases_ns is an object, error a string or null")
+            return cls(_int_or_none(data["exit_code"]), error,
+                       {str(name): int(ns) for name, ns in phases.items()},
+                       **{name: _int_or_none(data.get(name)) for name in _REPORTED_NUMBERS})
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"malformed host report: {type(exc).__name__}: {exc}") from None
+
+
+_REPORTED_NUMBERS = ("main_ns", "done_ns", "cpu_ns", "fuel", "guest_memory_bytes")
+"""HostReport's optional integers (node sends the stamps as strings)."""
+
+
+def _int_or_none(value: object) -> Optional[int]:
+    if value is None:
+        return None
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        return int(value)
+    raise TypeError(f"not an integer: {value!r}")
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,9 @@ def test_host_reports_accept_nodes_string_stamps() -> None:
             '"main_ns": "9007199254740993", "done_ns": "9007199254740999"}')
     report = protocol.HostReport.from_json(text)
     assert (report.main_ns, report.done_ns) == (9007199254740993, 9007199254740999)
-    for bad in ("", "[]", '{"exit_code": 0, "error": null, "phases_ns": 5}'):
+    for bad in ("", "[]", '{"exit_code": 0, "error": null, "phases_ns": 5}',
+                '{"error": null}', '{"exit_code": "x", "error": null}',
+                '{"exit_code": 0, "error": 3}', '{"exit_code": 0, "error": null, "fuel": []}',
+                '{"exit_code": 0, "error": null, "phases_ns": {"run": null}}'):
         with pytest.raises(ValueError):
             protocol.HostReport.from_json(bad)
