@@ -135,9 +135,10 @@ class Harness:
 
 
 def harness(cell: CellState) -> Optional[Harness]:
-    """The cell's harness figures, once it has finished with samples (None before, and for
-    results recorded before cells carried their measuring time)."""
-    if cell.measure_seconds is None or not cell.samples:
+    """The cell's harness figures, once it has finished with samples. None before, for
+    results recorded before cells carried their measuring time, and for a cancelled cell
+    (the iteration it cut off was measured but never recorded)."""
+    if cell.measure_seconds is None or not cell.samples or cell.status == "cancelled":
         return None
     count = len(cell.samples)
     measuring = cell.measure_seconds * 1e9

@@ -130,8 +130,15 @@ class CellRun:
         """
         total = self.cell.warmup + self.cell.iterations
         deadline = self.run.plan.settings.options.timeout_s + self.runtime.reply_grace_s
-        done = 0
         started = time.monotonic()
+        try:
+            return (yield from self._stream(total, deadline))
+        finally:  # to the microsecond: per sample, the harness's share is microseconds
+            self.measure_seconds = round(time.monotonic() - started, 6)
+
+    def _stream(self, total: int, deadline: float) -> Generator[Event, None, Optional[str]]:
+        """``_measure``'s loop: ask, receive, and start a fresh worker after a lost one."""
+        done = 0
         while done < total and not self.run.stopping:
             if self.worker is None:  # the last one was lost: a fresh one, outside measuring
                 try:
@@ -156,7 +163,6 @@ class CellRun:
                 yield self._sample(done, Invocation(wall_ns=0, exit_code=None, error=str(exc)),
                                    False)
                 done += 1
-        self.measure_seconds = round(time.monotonic() - started, 4)
         return None
 
     def _sample(self, iteration: int, inv: Invocation, ok: bool) -> SampleRecorded:

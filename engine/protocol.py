@@ -206,7 +206,7 @@ class HostReport:
             return cls(_int_or_none(data["exit_code"]), error,
                        {str(name): int(ns) for name, ns in phases.items()},
                        **{name: _int_or_none(data.get(name)) for name in _REPORTED_NUMBERS})
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise ValueError(f"malformed host report: {type(exc).__name__}: {exc}") from None
 
 

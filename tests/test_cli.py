@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tui_support import RECORDED
 
 from engine import benchmarks
 from engine.plan import make_plan
@@ -132,6 +133,34 @@ def test_run_json_streams_events_and_writes_results(built, tmp_path):
     assert env["toolchain"]["zig"] and env["runtimes"]["wasmtime"] and env["cpu_model"]
     assert stored[-1]["event"] == "run_finished" and stored[-1]["failed_samples"] == 0
     assert sum(r["event"] == "sample_recorded" for r in stored) == 8
+
+
+def test_harness_overhead_is_the_cell_beyond_its_samples(built, tmp_path):
+    """Each cell's measuring time against the sum of its samples' walls, from a real run; a
+    file recorded before cells carried their measuring time has no such figures."""
+    out = tmp_path / "r.jsonl"
+    run = faasbench("run", "--runtimes", "native,wasmtime", "--benchmarks", "nop", "--mode",
+                    "warm", "--iterations", "30", "--json", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    rows = read_results(out)
+    document = json.loads(faasbench("report", str(out), "--format", "json").stdout)
+    cells = {c["cell_id"]: c for c in document["cells"]}
+    for cell_id in ("native/nop/warm", "wasmtime/nop/warm"):
+        walls = [r["wall_ns"] for r in rows
+                 if r["event"] == "sample_recorded" and r["cell_id"] == cell_id]
+        finished = next(r for r in rows
+                        if r["event"] == "cell_finished" and r["cell_id"] == cell_id)
+        harness = cells[cell_id]["harness"]
+        measuring = finished["measure_seconds"] * 1e9
+        assert harness["samples"] == len(walls) == 31, "warm-ups count: the harness ran them"
+        assert harness["in_samples_ns"] == sum(walls) <= measuring == harness["measuring_ns"]
+        assert harness["per_sample_ns"] == pytest.approx((measuring - sum(walls)) / 31)
+        median = cells[cell_id]["summary"]["median"]
+        assert harness["over_median"] == pytest.approx(measuring / (31 * median))
+    assert "harness overhead" in faasbench("report", str(out)).stdout
+    old = json.loads(faasbench("report", str(RECORDED), "--format", "json").stdout)["cells"]
+    assert all(c["harness"] is None for c in old)
+    assert "harness overhead" not in faasbench("report", str(RECORDED)).stdout
 
 
 def test_build_prints_artifact_table(built):

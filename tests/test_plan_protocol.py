@@ -100,6 +100,7 @@ def test_host_reports_accept_nodes_string_stamps() -> None:
     for bad in ("", "[]", '{"exit_code": 0, "error": null, "phases_ns": 5}',
                 '{"error": null}', '{"exit_code": "x", "error": null}',
                 '{"exit_code": 0, "error": 3}', '{"exit_code": 0, "error": null, "fuel": []}',
-                '{"exit_code": 0, "error": null, "phases_ns": {"run": null}}'):
+                '{"exit_code": 0, "error": null, "phases_ns": {"run": null}}',
+                '{"exit_code": 1e999, "error": null}'):
         with pytest.raises(ValueError):
             protocol.HostReport.from_json(bad)

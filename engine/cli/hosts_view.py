@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from ..events import (
     CellFinished,
@@ -127,13 +127,13 @@ def _show(host: str, event: Event, progress: Progress, task: Any, console: Conso
     elif isinstance(event, SampleRecorded):
         progress.advance(task)
         if not event.ok:
-            console.print(escape(failed_sample_line(event, host)), style="red")
+            console.print(Text(failed_sample_line(event, host), style="red"))
             return False
     elif isinstance(event, CellFinished) and not event.same_as:
-        console.print(escape(cell_line(event, host)), style="red" if event.error else None)
+        console.print(Text(cell_line(event, host), style="red" if event.error else ""))
         return not event.error
     elif isinstance(event, RunError):
-        console.print(f"[yellow]{event.message}[/]")
+        console.print(Text(event.message, style="yellow"))
         return False
     elif isinstance(event, RunFinished):
         progress.update(task, description=f"{host}: "

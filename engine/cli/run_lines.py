@@ -1,5 +1,5 @@
 """What ``run``, ``run --host`` and ``watch --plain`` print as a run goes: one wording for all
-three (plain text; callers that print through rich escape it)."""
+three. Plain text: the views print it as rich ``Text``, so an error's brackets stay as they are."""
 
 from __future__ import annotations
 

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Callable
 
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -21,6 +20,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 from ..benchmarks import BENCHMARKS, PRESETS
 from ..estimate import CONFIRM_PRESETS, plan_estimate
@@ -145,18 +145,18 @@ def _run_with_progress(run: Run, record: Callable[[Event], str], console: Consol
             elif isinstance(event, CellStarted):
                 progress.update(task, description=event.cell_id)
                 if event.note:
-                    console.print(f"[dim]{event.cell_id}: {event.note}[/]")
+                    console.print(Text(f"{event.cell_id}: {event.note}", style="dim"))
             elif isinstance(event, SampleRecorded):
                 progress.advance(task)
                 if not event.ok:
-                    console.print(escape(failed_sample_line(event)), style="red")
+                    console.print(Text(failed_sample_line(event), style="red"))
             elif isinstance(event, CellFinished) and event.same_as:
                 console.print(f"{event.cell_id}: = {event.same_as} ({event.runtime} has no "
                               f"{event.mode} mode of its own)")
             elif isinstance(event, CellFinished):
-                console.print(escape(cell_line(event)), style="red" if event.error else None)
+                console.print(Text(cell_line(event), style="red" if event.error else ""))
             elif isinstance(event, RunError):
-                console.print(f"[yellow]{event.message}[/]")
+                console.print(Text(event.message, style="yellow"))
             elif isinstance(event, RunFinished):
                 progress.update(task, description="done" if not event.cancelled else "cancelled")
 

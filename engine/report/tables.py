@@ -156,7 +156,8 @@ def harness(model: RunModel) -> Optional[Table]:
                   caption="measuring: from a cell's first request to its last sample; in "
                           "samples: the sum of their wall times, warm-ups and failures "
                           "included; the difference is the harness's (clocks, output checks, "
-                          "recording, a fresh worker after a lost one)")
+                          "recording, a fresh worker after a lost one, whose sample records no "
+                          "wall time); cancelled cells are left out")
     for cell in model.cells.values():
         figures = analysis.harness(cell)
         if figures is not None:

@@ -68,10 +68,16 @@ function start(ready) {
 // no API does, and garbage collection does not either, so a host serving requests would run
 // out of descriptors after about as many requests as its open-file limit (1024 by default).
 // The context's own fd_close releases them once it has started: its descriptors from 3 up
-// (the preopen, then what the guest left open), until the first that is not open.
+// (the preopen, then what the guest left open), until the first that is not open. A context
+// whose start failed before it had the guest's memory refuses (ERR_WASI_NOT_STARTED): the
+// run's own result must stand, so that refusal is let go, and its descriptors with it.
 function closeGuestFds(wasi) {
   const { fd_close: close } = wasi.getImportObject().wasi_snapshot_preview1;
-  for (let fd = 3; close(fd) === 0; fd += 1);
+  try {
+    for (let fd = 3; close(fd) === 0; fd += 1);
+  } catch (err) {
+    if (err.code !== 'ERR_WASI_NOT_STARTED') throw err;
+  }
 }
 
 async function runOnce(module) {
