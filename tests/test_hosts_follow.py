@@ -8,6 +8,7 @@ The SSH server is the real one of tests/ssh_support.py (the ``sshd`` fixture).
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -20,11 +21,12 @@ from ssh_support import ALIAS, QUICK, VENV_FAASBENCH, Sshd
 from engine import paths
 
 
-def _writer(path: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def _writer(path: Path, env: dict[str, str], benchmarks: str = "nbody",
+            iterations: int = 60) -> subprocess.Popen[bytes]:
     """Another process writing a run (slow enough to be watched while it grows)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "engine", "run", "--runtimes", "native", "--benchmarks",
-         "nbody", "--iterations", "60", "--mode", "cold", "--out", str(path)],
+         benchmarks, "--iterations", str(iterations), "--mode", "cold", "--out", str(path)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     deadline = time.monotonic() + 60
     while not (path.exists() and "sample_recorded" in path.read_text()):
@@ -46,6 +48,31 @@ def test_watch_follows_a_run_another_process_writes(cli: Any, sshd: Sshd, tmp_pa
     assert watched.returncode == 0, watched.stderr
     assert "native/nbody/cold: median" in watched.stdout
     assert watched.stdout.rstrip().endswith("run finished: 60 ok, 0 failed")
+
+
+@pytest.mark.parametrize("where", ["here", "over ssh"])
+def test_ctrl_c_detaches_watch_and_the_run_goes_on(sshd: Sshd, tmp_path: Path,
+                                                   where: str) -> None:
+    """The first Ctrl-C stops following and says so (exit 0); the watched run is not touched."""
+    target = (tmp_path / "run.jsonl" if where == "here"
+              else sshd.remote_data / "results" / f"detached-{os.getpid()}.jsonl")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    env = sshd.client_env(paths.cache_dir(), tmp_path / "data")
+    writer = _writer(target, env, "nop,nbody", 400)  # nbody's cell takes seconds
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "engine", "watch", str(target) if where == "here" else ALIAS,
+         "--plain"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**env, "HOME": str(sshd.home)})
+    assert watcher.stdout is not None
+    first = watcher.stdout.readline()  # following: nop's cell has finished, nbody's runs
+    watcher.send_signal(signal.SIGINT)
+    rest, stderr = watcher.communicate(timeout=60)
+    assert watcher.returncode == 0, stderr
+    assert "detaching: the run goes on there" in stderr
+    assert first.startswith("native/nop/cold: median"), first
+    assert "run finished" not in rest, "it stopped following before the run ended"
+    assert writer.wait(120) == 0
+    assert "run_finished" in target.read_text()
 
 
 def test_dashboard_runs_on_two_hosts_groups_them_and_compares(
