@@ -19,12 +19,18 @@ say() { echo "setup.sh: $*" >&2; }
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
+apt_update() {  # once per run
+    [ -n "${apt_updated:-}" ] && return 0
+    as_root apt-get update -qq
+    apt_updated=1
+}
+
 apt_install() {
     local missing=()
     for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
     [ ${#missing[@]} -eq 0 ] && return 0
     say "installing ${missing[*]} from Debian"
-    as_root apt-get update -qq
+    apt_update
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
@@ -60,9 +66,12 @@ case "${1:-}" in
         # debian-archive-keyring: .ci/python39.sh fetches Debian's python3.9 (also on Ubuntu).
         apt_install tmux hyperfine nodejs debootstrap openssh-server debian-archive-keyring
         # Ubuntu has chromium only as a snap, which needs snapd: there the browser test skips.
-        # A machine whose package lists were never fetched knows no chromium yet.
-        apt-cache show chromium >/dev/null 2>&1 || as_root apt-get update -qq
-        if apt-cache show chromium >/dev/null 2>&1; then apt_install chromium; fi
+        if ! grep -qx 'ID=ubuntu' /etc/os-release 2>/dev/null; then
+            # A machine whose package lists were never fetched knows no chromium yet.
+            dpkg -s chromium >/dev/null 2>&1 || apt-cache show chromium >/dev/null 2>&1 \
+                || apt_update
+            if apt-cache show chromium >/dev/null 2>&1; then apt_install chromium; fi
+        fi
         start_docker
         py39=$(.ci/python39.sh "$here/.venv39")
         say "ruff check"

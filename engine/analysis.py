@@ -143,6 +143,6 @@ def harness(cell: CellState) -> Optional[Harness]:
     count = len(cell.samples)
     measuring = cell.measure_seconds * 1e9
     in_samples = sum(s.wall_ns for s in cell.samples)
-    median = statistics.median(cell.wall_ns) if cell.wall_ns else None
+    median = cell.quantile(50)
     return Harness(count, measuring, in_samples, (measuring - in_samples) / count,
                    measuring / (count * median) if median else None)

@@ -204,22 +204,26 @@ class HostReport:
             if not isinstance(phases, dict) or not isinstance(error, (str, type(None))):
                 raise TypeError("phases_ns is an object, error a string or null")
             return cls(_int_or_none(data["exit_code"]), error,
-                       {str(name): int(ns) for name, ns in phases.items()},
-                       **{name: _int_or_none(data.get(name)) for name in _REPORTED_NUMBERS})
+                       {str(name): _int(ns) for name, ns in phases.items()},
+                       **{name: _int_or_none(data.get(name)) for name in _optional_numbers()})
         except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise ValueError(f"malformed host report: {type(exc).__name__}: {exc}") from None
 
 
-_REPORTED_NUMBERS = ("main_ns", "done_ns", "cpu_ns", "fuel", "guest_memory_bytes")
-"""HostReport's optional integers (node sends the stamps as strings)."""
+def _optional_numbers() -> list[str]:
+    """HostReport's optional integers: every field after the three read by name."""
+    return [f.name for f in fields(HostReport)][3:]
 
 
-def _int_or_none(value: object) -> Optional[int]:
-    if value is None:
-        return None
+def _int(value: object) -> int:
+    """A number or a numeric string (node sends its stamps as strings), never a bool."""
     if isinstance(value, (int, float, str)) and not isinstance(value, bool):
         return int(value)
     raise TypeError(f"not an integer: {value!r}")
+
+
+def _int_or_none(value: object) -> Optional[int]:
+    return None if value is None else _int(value)
 
 
 @dataclass(frozen=True)

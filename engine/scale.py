@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 from . import artifacts, benchmarks, datafiles, environment, runtimes, toolchain
 from .benchmarks import GUEST_DIR
@@ -28,7 +28,7 @@ from .events import Event, RunError, ScaleFinished, ScalePlanned
 from .protocol import ReferenceSpec
 from .references import PYTHON_REFERENCE_LIMITS
 from .runner import probe_runtime, unavailable_errors
-from .runtimes.base import Job
+from .runtimes.base import Availability, Job
 from .scale_host import allow_open_files
 from .scale_pools import Pool, PoolError, make_pool, sweep
 from .scale_spec import ScaleSpec
@@ -62,7 +62,7 @@ class Scale:
 
     def close(self) -> None:
         """Tear down whatever is up, and the containers of a pool an abort cut short while it
-        was being made (also called by the CLI after an abort)."""
+        was being made (``events`` does, when it ends or is closed)."""
         self._close_pool()
         if "docker" in self.spec.runtimes:
             sweep(self.run_id)
@@ -87,7 +87,7 @@ class Scale:
             self.close()
         yield ScaleFinished(self.run_id, self.cancelled, round(time.monotonic() - started, 3))
 
-    def _all(self, probes: dict[str, Any]) -> Iterator[Event]:
+    def _all(self, probes: dict[str, Availability]) -> Iterator[Event]:
         spec = self.spec
         yield from unavailable_errors(probes, "skipped")
         ready = [n for n in spec.runtimes if probes[n].ok]

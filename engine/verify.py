@@ -76,7 +76,8 @@ def check(output: Union[str, Path], expected: Expected,
     elif size is None or size == expected.length:
         fd = os.open(output, os.O_RDONLY)
         try:
-            if os.fstat(fd).st_size == expected.length and _fd_sha256(fd) == expected.sha256:
+            if (size is not None or os.fstat(fd).st_size == expected.length) \
+                    and _fd_sha256(fd) == expected.sha256:
                 return None
         finally:
             os.close(fd)

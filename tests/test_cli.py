@@ -79,10 +79,9 @@ def test_a_folder_without_host_runs_and_a_local_run_to_resume_are_refused(
     ``--resume`` refuses flags that would reshape the run it continues."""
     line = one_line(faasbench("report", str(tmp_path), timeout=BAD_INPUT_TIMEOUT_S))
     assert f"{tmp_path} holds no run on several hosts" in line
-    recorded = Path(__file__).parent / "data" / "tui" / "recorded_run.jsonl"
-    line = one_line(faasbench("run", "--resume", str(recorded), timeout=BAD_INPUT_TIMEOUT_S))
+    line = one_line(faasbench("run", "--resume", str(RECORDED), timeout=BAD_INPUT_TIMEOUT_S))
     assert "is not the results of a run on a remote host" in line and "nothing to resume" in line
-    line = one_line(faasbench("run", "--resume", str(recorded), "--runtimes", "native",
+    line = one_line(faasbench("run", "--resume", str(RECORDED), "--runtimes", "native",
                               timeout=BAD_INPUT_TIMEOUT_S))
     assert line == "faasbench: error: --resume continues a recorded run; drop --runtimes"
 

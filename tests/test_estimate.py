@@ -3,6 +3,8 @@ size never run before, unknown when a runtime, benchmark and mode were never mea
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import statistics
 
@@ -34,9 +36,6 @@ def test_history_medians_come_from_the_files_and_scale_by_work(tmp_path):
 def test_newer_files_win_and_a_damaged_line_is_skipped(tmp_path):
     """A later run of the same cell replaces its median; a cell_finished line cut off mid-way
     (a run killed while writing) costs only itself."""
-    import json
-    import os
-
     shutil.copy(RECORDED, tmp_path / "old.jsonl")
     finished = next(r for r in read_results(RECORDED)
                     if r["event"] == "cell_finished" and r["cell_id"] == "wasmtime/nbody/warm")

@@ -48,16 +48,17 @@ def scale_command(args: argparse.Namespace) -> int:
     install_interrupt(scale.cancel, console.print,
                       "stopping: tearing everything down (Ctrl-C again to abort)")
     seen: list[Event] = []
+    events = scale.events()
     try:
-        for event in scale.events():
+        for event in events:
             line = writer.write(event)
             seen.append(event)
             if args.json:
                 print(line, flush=True)
             else:
                 _progress(event, console)
-    finally:
-        scale.close()
+    finally:  # an abort leaves the generator mid-way: closing it runs its teardown, once
+        events.close()
         writer.close()
     if not args.json:
         out = Console()

@@ -42,8 +42,8 @@ def environment(model: RunModel) -> Table:
     table.rows.append(["runtimes", ", ".join(f"{k} {v}" for k, v in
                                              env.get("runtimes", {}).items())])
     table.rows.append(["build", "; ".join(analysis.builds(model)) or "–"])
-    table.rows.append(["status", status(model) if model.finished is not None else
-                       "cut off (no run_finished line)"])
+    table.rows.append(["status", status(model) + (" (no run_finished line)"
+                                                  if model.finished is None else "")])
     return table
 
 
@@ -189,10 +189,9 @@ def memory_and_footprint(model: RunModel) -> Table:
 
 def all_tables(model: RunModel) -> list[Table]:
     """Every section of a report, in reading order."""
-    optional = [compute(model), phases(model)]
-    return [environment(model), *side_by_side(model), *start_ladder(model),
-            *(t for t in optional if t is not None), memory_and_footprint(model),
-            *(t for t in [harness(model)] if t is not None)]
+    sections = [environment(model), *side_by_side(model), *start_ladder(model),
+                compute(model), phases(model), memory_and_footprint(model), harness(model)]
+    return [t for t in sections if t is not None]
 
 
 def claims_table(verdicts: Sequence[Verdict]) -> Table:

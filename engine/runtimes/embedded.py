@@ -55,7 +55,8 @@ class EmbeddedHost(ABC):
 
     @abstractmethod
     def run(self) -> Invocation:
-        """Instantiate and run ``_start``; phases ``instantiate`` and ``execute`` are filled in."""
+        """Instantiate and run ``_start``; phases ``instantiate`` and ``execute`` are filled in
+        (the sample's wall time is the caller's: it times the whole request around this)."""
 
     def prepare_cold(self) -> None:
         """Work no cold sample may pay twice (a precompiled module cached on disk)."""

@@ -101,7 +101,7 @@ class LeanRequests:
     "teardown" phase, inside the request's wall time).
     """
 
-    def __init__(self, wt: Any, engine: Any, job: Job, untyped: bool = True) -> None:
+    def __init__(self, wt: Any, engine: Any, job: Job, untyped: bool) -> None:
         dll = wt._ffi.dll
         self.wt, self.ffi, self.job = wt, wt._ffi, job
         function = _untyped if untyped else getattr
@@ -133,7 +133,9 @@ class LeanRequests:
         self.fuel, self.fuel_budget = job.options.fuel, ctypes.c_uint64(FUEL_BUDGET)
         self.start_name = ctypes.create_string_buffer(b"_start")
         self.memory_name = ctypes.create_string_buffer(b"memory")
-        self.name_length, self.no_values = ctypes.c_size_t(6), ctypes.c_size_t(0)
+        self.start_length = ctypes.c_size_t(len(self.start_name.value))
+        self.memory_length = ctypes.c_size_t(len(self.memory_name.value))
+        self.no_values = ctypes.c_size_t(0)
         self.outputs = GuestOutputs(job)
         self.stdout_fd = ctypes.c_void_p(self.outputs.stdout)
         self.stderr_fd = ctypes.c_void_p(self.outputs.stderr)
@@ -188,7 +190,7 @@ class LeanRequests:
             failure = self._take_trap() if self.trap else self.wt.WasmtimeError._from_ptr(error)
             return Invocation(wall_ns=0, exit_code=None, error=f"instantiation failed: {failure}")
         t1 = time.perf_counter_ns()
-        self.export_get(cx, self.instance_ref, self.start_name, self.name_length, self.item_ref)
+        self.export_get(cx, self.instance_ref, self.start_name, self.start_length, self.item_ref)
         error = self.call(cx, self.func_ref, None, self.no_values, None, self.no_values,
                           self.trap_ref)
         t2 = time.perf_counter_ns()
@@ -203,7 +205,7 @@ class LeanRequests:
             exit_code = failure.code
         memory = None
         if self.has_memory:
-            self.export_get(cx, self.instance_ref, self.memory_name, self.name_length,
+            self.export_get(cx, self.instance_ref, self.memory_name, self.memory_length,
                             self.item_ref)
             memory = self.memory_size(cx, self.memory_ref)
         fuel = None
