@@ -121,7 +121,7 @@ def phase_medians(cell: CellState) -> dict[str, float]:
 @dataclass(frozen=True)
 class Harness:
     """What a cell's measuring cost beyond its samples: the time from its first request to
-    its last sample against the sum of its samples' wall times (warm-ups and failures
+    the arrival of its last sample against the sum of its samples' wall times (warm-ups and failures
     included). The rest is the harness: clocks, output checks, recording, the pipe, and a
     fresh worker after a lost one."""
 
@@ -129,9 +129,13 @@ class Harness:
     measuring_ns: float
     in_samples_ns: int
     per_sample_ns: float
+    over_samples: Optional[float]
+    """Measuring time over the samples' own: the harness alone, 1.0 if it cost nothing (None
+    when the samples record no time)."""
     over_median: Optional[float]
     """Measuring time over samples x median: 1.0 if every sample took the median and the
-    harness nothing (None without an ok sample)."""
+    harness nothing; above ``over_samples`` by the samples' own mean over their median (None
+    without an ok sample)."""
 
 
 def harness(cell: CellState) -> Optional[Harness]:
@@ -145,4 +149,5 @@ def harness(cell: CellState) -> Optional[Harness]:
     in_samples = sum(s.wall_ns for s in cell.samples)
     median = cell.quantile(50)
     return Harness(count, measuring, in_samples, (measuring - in_samples) / count,
+                   measuring / in_samples if in_samples else None,
                    measuring / (count * median) if median else None)

@@ -48,6 +48,8 @@ class CellRun:
         self.worker: Optional[Worker] = None
         self.identity = cell.identity()
         self.measure_seconds: Optional[float] = None
+        self.measured_until: Optional[float] = None
+        """When the last sample arrived (``time.monotonic``)."""
         self.request = Prepare(cell.runtime, self._job(), ReferenceSpec(
             cell.benchmark, cell.size, str(native.path) if native else None,
             native.key if native else ""))
@@ -126,7 +128,8 @@ class CellRun:
 
         The worker runs all remaining iterations on one request and streams them in batches,
         which ``Worker.receive`` hands out one per iteration; each must come within the
-        timeout plus the runtime's grace.
+        timeout plus the runtime's grace. Measuring ends when the last sample arrived, however
+        long recording the samples takes after that.
         """
         total = self.cell.warmup + self.cell.iterations
         deadline = self.run.plan.settings.options.timeout_s + self.runtime.reply_grace_s
@@ -134,7 +137,8 @@ class CellRun:
         try:
             return (yield from self._stream(total, deadline))
         finally:  # to the microsecond: per sample, the harness's share is microseconds
-            self.measure_seconds = round(time.monotonic() - started, 6)
+            ended = self.measured_until if self.measured_until is not None else time.monotonic()
+            self.measure_seconds = round(ended - started, 6)
 
     def _stream(self, total: int, deadline: float) -> Generator[Event, None, Optional[str]]:
         """``_measure``'s loop: ask, receive, and start a fresh worker after a lost one."""
@@ -154,12 +158,14 @@ class CellRun:
                     if not isinstance(reply, Measured):
                         raise WorkerLost(reply.error if isinstance(reply, Failed)
                                          else f"unexpected answer {type(reply).__name__}")
+                    self.measured_until = self.worker.arrived
                     yield self._sample(done, reply.invocation, reply.ok)
                     done += 1
             except WorkerLost as exc:
                 self._drop_worker()
                 if self.run.stopping:
                     break
+                self.measured_until = time.monotonic()
                 yield self._sample(done, Invocation(wall_ns=0, exit_code=None, error=str(exc)),
                                    False)
                 done += 1

@@ -132,8 +132,8 @@ class CellFinished(CellEvent):
     seconds: Optional[float] = None
     """The whole cell: preparing, measuring and finishing."""
     measure_seconds: Optional[float] = None
-    """From the first iteration requested to the last answer: what the harness adds to the
-    iterations themselves shows here."""
+    """From the first iteration requested to the arrival of the last answer (recording the
+    samples may go on after it): what the harness adds to the iterations shows here."""
     same_as: Optional[str] = None
     """The mode this cell equals for its runtime; it was not run (its summary is empty)."""
 

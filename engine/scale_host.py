@@ -83,7 +83,7 @@ class WasmtimeSlots(Slots):
     allocator: its slots are fixed when the engine is made, the pool's size is not."""
 
     class Host(WasmtimeHost):
-        tuning: ClassVar[Tuning] = Tuning(pooling=False, lean_requests=False)
+        tuning: ClassVar[Tuning] = Tuning(pooling=False, calls="objects")
 
     def __init__(self, job: Job) -> None:
         super().__init__(job)

@@ -37,7 +37,7 @@ from .runtimes.base import Invocation, Job, Runtime
 from .runtimes.process import tail
 from .verify import Expected, check, reference_for
 
-FLUSH_AFTER_S = 0.002
+FLUSH_AFTER_NS = 10_000_000
 """How long a batch of iterations gathers in the worker before it is sent on."""
 
 
@@ -87,13 +87,35 @@ class Session:
                         self.expected.source)
 
     def invoke(self) -> Measured:
-        assert self.runtime is not None and self.expected is not None
+        assert self.runtime is not None
         try:
             inv = self.runtime.invoke()
         except Exception as exc:  # an engine error is this sample's failure, not the worker's
             inv = Invocation(wall_ns=0, exit_code=None, error=one_line(exc))
-        return Measured(inv, judge(inv, self.runtime.job, self.expected,
-                                   self.runtime.stdout_bytes()))
+        return Measured(inv, self._judge(inv))
+
+    def batch(self, limit: int) -> Measurements:
+        """At least one and at most ``limit`` iterations, ending with the first that ends
+        ``FLUSH_AFTER_NS`` or more after the batch began: served back to back by the runtime
+        when it can (``Runtime.serve_many``), else one ``invoke`` at a time."""
+        assert self.runtime is not None and self.expected is not None
+        try:
+            served = self.runtime.serve_many(limit, FLUSH_AFTER_NS, self.expected.length == 0)
+        except Exception as exc:  # as in invoke: this sample's failure
+            return Measurements.of([Measured(Invocation(0, None, error=one_line(exc)), False)])
+        if served is not None:
+            return Measurements.served(served, self._judge(served.last))
+        items = []
+        began = time.perf_counter_ns()
+        while len(items) < limit:
+            items.append(self.invoke())
+            if time.perf_counter_ns() - began >= FLUSH_AFTER_NS:
+                break
+        return Measurements.of(items)
+
+    def _judge(self, inv: Invocation) -> bool:
+        assert self.runtime is not None and self.expected is not None
+        return judge(inv, self.runtime.job, self.expected, self.runtime.stdout_bytes())
 
     def peak_window(self) -> Optional[PeakRss]:
         return self.runtime.peak_window() if self.runtime is not None else None
@@ -104,16 +126,15 @@ class Session:
 
 
 def _answer(session: Session, msg: Message, proto: TextIO) -> None:
-    """Carry out one request. Iterations are sent in batches (``Measurements``): a batch ends
-    with the first iteration that ends ``FLUSH_AFTER_S`` or more after the batch began, so
-    there is one pipe write (and one wake-up of the controller) per batch, not per iteration.
-    A worker killed by a cancel, a crash or a timeout loses the iterations of the batch it
-    died in; the controller runs them again.
+    """Carry out one request. Iterations are sent in batches (``Session.batch``), one pipe
+    write (and one wake-up of the controller) per batch, not per iteration. A worker killed
+    by a cancel, a crash or a timeout loses the iterations of the batch it died in; the
+    controller runs them again.
 
     A runtime serving requests inside this process has its peak RSS read once per batch
     (``Runtime.peak_window``): every iteration of a batch carries the peak of the batch's
-    window, an upper bound of its own; when every iteration takes ``FLUSH_AFTER_S`` or longer,
-    each is alone in its batch, so the peak is its own."""
+    window, an upper bound of its own; when every iteration takes ``FLUSH_AFTER_NS`` or
+    longer, each is alone in its batch, so the peak is its own."""
     if isinstance(msg, Prepare):
         _send(proto, session.prepare(msg))
         return
@@ -129,27 +150,14 @@ def _answer(session: Session, msg: Message, proto: TextIO) -> None:
 
 def _stream(session: Session, count: int, proto: TextIO) -> None:
     window = session.peak_window()
-    batch: list[Measured] = []
-    began = 0.0
-    for _ in range(count):
-        if not batch:
-            began = time.monotonic()
-            if window is not None:
-                window.reset()
-        batch.append(session.invoke())
-        if time.monotonic() - began >= FLUSH_AFTER_S:
-            _send(proto, _with_peak(batch, window))
-            batch = []
-    if batch:
-        _send(proto, _with_peak(batch, window))
-
-
-def _with_peak(batch: list[Measured], window: Optional[PeakRss]) -> Measurements:
-    if window is not None:
-        peak = window.read()
-        for measured in batch:
-            measured.invocation.peak_rss_bytes = peak
-    return Measurements(batch)
+    while count > 0:
+        if window is not None:
+            window.reset()
+        batch = session.batch(count)
+        count -= len(batch)
+        if window is not None:
+            batch.columns["peak_rss_bytes"] = [window.read()] * len(batch)
+        _send(proto, batch)
 
 
 def _send(proto: TextIO, msg: Message) -> None:

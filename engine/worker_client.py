@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import select
+import queue
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections import deque
 from pathlib import Path
 from typing import Optional
@@ -49,8 +51,9 @@ class Worker:
     controller. The scratch directory (guest outputs, job files) is the controller's to make and
     remove: a worker killed by a timeout or a cancel cannot clean up after itself.
 
-    Replies are read from the raw pipe into a buffer of our own: a warm cell streams thousands
-    of lines a second, and ``select`` cannot see lines a library buffer has already taken.
+    Replies are read by a thread of their own as they arrive, and stamped: a worker serving
+    warm requests streams them faster than the controller records them, and must not wait on
+    a full pipe for it (the cell's measuring time ends when its last sample arrived).
     """
 
     def __init__(self, log_path: Path) -> None:
@@ -62,8 +65,14 @@ class Worker:
                 stdout=subprocess.PIPE, stderr=log, start_new_session=True, bufsize=0)
         if cpu is not None:
             os.sched_setaffinity(self.proc.pid, {cpu})
-        self._pending = b""
         self._measured: deque[Measured] = deque()
+        self._replies: queue.SimpleQueue[tuple[float, Optional[bytes]]] = queue.SimpleQueue()
+        self._ended = False
+        self.arrived: Optional[float] = None
+        """When the reply last handed out reached the controller (``time.monotonic``)."""
+        self._reader = threading.Thread(target=self._read_replies, daemon=True,
+                                        name=f"worker {self.proc.pid} replies")
+        self._reader.start()
 
     def request(self, msg: Message, timeout_s: float) -> Message:
         """Send one message and wait for its (first) reply; raise WorkerLost if none comes."""
@@ -85,23 +94,40 @@ class Worker:
             reply = self._read(timeout_s)
             if not isinstance(reply, Measurements):
                 return reply
-            self._measured.extend(reply.items)
+            self._measured.extend(reply.items())
         return self._measured.popleft()
 
-    def _read(self, timeout_s: float) -> Message:
+    def _read_replies(self) -> None:
+        """The reader thread: each reply line with the time it arrived; None when the pipe
+        ends (the worker exited or was killed)."""
         assert self.proc.stdout is not None
-        fd = self.proc.stdout.fileno()
-        while b"\n" not in self._pending:
-            ready, _, _ = select.select([fd], [], [], timeout_s)
-            if not ready:
-                self.kill()
-                raise WorkerLost(f"timed out: no answer within {timeout_s:.0f} s, the worker "
-                                 "was killed")
-            chunk = os.read(fd, READ_CHUNK)
+        fd, pending = self.proc.stdout.fileno(), b""
+        while True:
+            try:
+                chunk = os.read(fd, READ_CHUNK)
+            except OSError:
+                chunk = b""
+            arrived = time.monotonic()
             if not chunk:
-                raise WorkerLost(self._death())
-            self._pending += chunk
-        line, self._pending = self._pending.split(b"\n", 1)
+                self._replies.put((arrived, None))
+                return
+            *lines, pending = (pending + chunk).split(b"\n")
+            for line in lines:
+                self._replies.put((arrived, line))
+
+    def _read(self, timeout_s: float) -> Message:
+        if self._ended:
+            raise WorkerLost(self._death())
+        try:
+            arrived, line = self._replies.get(timeout=timeout_s)
+        except queue.Empty:
+            self.kill()
+            raise WorkerLost(f"timed out: no answer within {timeout_s:.0f} s, the worker "
+                             "was killed") from None
+        if line is None:
+            self._ended = True
+            raise WorkerLost(self._death())
+        self.arrived = arrived
         try:
             return decode(line.decode())
         except ValueError as exc:
@@ -124,6 +150,7 @@ class Worker:
             pass
         self.kill()
         self.proc.wait()
+        self._reader.join(timeout=5)  # the pipe ends with the worker's group
         for stream in (self.proc.stdin, self.proc.stdout):
             if stream is not None:
                 with contextlib.suppress(OSError):

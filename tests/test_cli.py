@@ -156,6 +156,7 @@ def test_harness_overhead_is_the_cell_beyond_its_samples(built, tmp_path):
         assert harness["per_sample_ns"] == pytest.approx((measuring - sum(walls)) / 31)
         median = cells[cell_id]["summary"]["median"]
         assert harness["over_median"] == pytest.approx(measuring / (31 * median))
+        assert harness["over_samples"] == pytest.approx(measuring / sum(walls))
     assert "harness overhead" in faasbench("report", str(out)).stdout
     old = json.loads(faasbench("report", str(RECORDED), "--format", "json").stdout)["cells"]
     assert all(c["harness"] is None for c in old)

@@ -7,6 +7,8 @@ that does not survive one would silently change what runs.
 from __future__ import annotations
 
 import argparse
+import json
+from array import array
 from dataclasses import fields
 
 import pytest
@@ -15,7 +17,7 @@ from engine import protocol
 from engine.cli import parser
 from engine.options import FLAGS, PlanError, RunOptions
 from engine.plan import Plan, make_plan
-from engine.runtimes.base import Invocation, Job
+from engine.runtimes.base import Invocation, Job, Served
 from engine.toolchain import BuildFlags
 
 pytestmark = pytest.mark.fast
@@ -71,9 +73,16 @@ def test_messages_survive_the_wire_unchanged() -> None:
         protocol.Prepare("wasmtime", job, protocol.ReferenceSpec("nbody", 10, None, "")),
         protocol.Invoke(3), protocol.Close(), protocol.Prepared(123, None, "python reference"),
         protocol.Failed("why"),
-        protocol.Measurements([
+        protocol.Measurements.of([
             protocol.Measured(Invocation(5, 0, cpu_ns=4, phases_ns={"execute": 3}), True),
-            protocol.Measured(Invocation(0, None, error="timed out"), False)]),
+            protocol.Measured(Invocation(0, None, error="timed out"), False),
+            protocol.Measured(Invocation(7, 0, phases_ns={"load": 1, "execute": 2}), True)]),
+        protocol.Measurements.of([protocol.Measured(Invocation(5, 0), True)] * 3),
+        protocol.Measurements.served(Served(3, {
+            "wall_ns": array("q", [9, 8]), "cpu_ns": array("q", [7, 6]), "fuel": [None] * 2,
+            "guest_memory_bytes": array("q", [1 << 16] * 2),
+            "phases_ns": {"instantiate": array("q", [2, 2]), "execute": array("q", [3, 1])}},
+            Invocation(4, None, phases_ns={"instantiate": 3}, error="trap")), False),
     ]
     for message in messages:
         line = protocol.encode(message)
@@ -81,11 +90,32 @@ def test_messages_survive_the_wire_unchanged() -> None:
         assert protocol.decode(line) == message
 
 
+def _batch_line(n: int = 1, **changes: object) -> str:
+    """A one-iteration batch on the wire, with its length or some columns changed."""
+    line = protocol.encode(protocol.Measurements.of([
+        protocol.Measured(Invocation(5, 0, phases_ns={"execute": 3}), True)]))
+    message = json.loads(line)
+    message["columns"].update(changes)
+    return json.dumps({**message, "n": n})
+
+
+EMPTY_BATCH = _batch_line(**{name: [] for name in ("wall_ns", "exit_code", "cpu_ns",
+                                                    "peak_rss_bytes", "fuel",
+                                                    "guest_memory_bytes", "error", "ok")},
+                          phases_ns={})
+UNEVEN_BATCH = _batch_line(wall_ns=[5, 6])
+UNEVEN_PHASES = _batch_line(phases_ns={"execute": [3, 4]})
+BAD_PACKING = _batch_line(wall_ns={"q": "not base64!"})
+SHORT_PACKING = _batch_line(wall_ns={"q": "AAAA"})
+NO_ITERATIONS = _batch_line(n=0)
+
+
 @pytest.mark.parametrize("line", ['{"type": "Nope"}', '{"type": "Failed"}', "[1]",
                                   '{"type": "Measured", "invocation": {}, "ok": true}',
-                                  '{"type": "Measurements"}', '{"type": "Measurements", "rows": 5}',
-                                  '{"type": "Measurements", "rows": []}',
-                                  '{"type": "Measurements", "rows": [[1, 0, true]]}',
+                                  '{"type": "Measurements"}',
+                                  '{"type": "Measurements", "columns": 5}', EMPTY_BATCH,
+                                  UNEVEN_BATCH, UNEVEN_PHASES, BAD_PACKING, SHORT_PACKING,
+                                  NO_ITERATIONS,
                                   '{"type": "Prepared", "footprint_bytes": "x", "reference": 1}'])
 def test_garbage_on_the_wire_is_a_value_error(line: str) -> None:
     with pytest.raises(ValueError):

@@ -29,13 +29,14 @@ from engine.runner import Run
 from engine.runtimes.base import Invocation
 from engine.runtimes.wasmtime import Tuning
 from engine.runtimes.wasmtime_ablation import CONFIGURATIONS, measure, runtime_with
+from engine.worker import FLUSH_AFTER_NS
 from engine.worker_client import Worker
 
 MODES = ["warm", "load"]
 DEFAULT = Tuning()
-TUNED = [Tuning(instance_pre=False, pooling=False, lean_requests=False),
-         Tuning(lean_requests=False), Tuning(memory_init_cow=False), Tuning(pooling=False),
-         Tuning(untyped_calls=False)]
+TUNED = [Tuning(instance_pre=False, pooling=False, calls="objects"),
+         Tuning(calls="objects"), Tuning(memory_init_cow=False), Tuning(pooling=False),
+         Tuning(calls="typed"), Tuning(calls="untyped")]
 """Switches off, as the ablation turns them off (the first is the plain wasmtime-py path)."""
 
 
@@ -85,6 +86,47 @@ def test_outputs_hold_one_request_each(fault_builds, tmp_path, mode):
             inv, out, err = host.invoke()
             assert (inv.exit_code, inv.error) == (0, None)
             assert out == text and err == b"%d\n" % len(text)
+    finally:
+        host.close()
+
+
+def test_the_loop_serves_silent_requests_back_to_back(fault_builds, tmp_path):
+    """Warm requests that exit 0 and print nothing, when the reference is empty, are served
+    back to back by the C loop; any other request (it printed, it failed, or the reference is
+    not empty) ends the run and leaves its own output in the files for the worker's check, as
+    does the end of the time budget."""
+    host = InProcess(fault_builds[("say", "wasm")], tmp_path, "warm")
+    say, serve = host.data / "say", host.runtime.serve_many
+    say.write_bytes(b"")
+    stderr = Path(host.job.stderr_path)
+    try:
+        served = serve(40, 10**12, silent=True)
+        assert served is not None and served.count == 40
+        assert (served.last.exit_code, served.last.error) == (0, None)
+        clean = served.clean
+        assert set(clean["phases_ns"]) == {"instantiate", "execute", "teardown"}
+        for column in (clean["wall_ns"], clean["cpu_ns"], *clean["phases_ns"].values()):
+            assert len(column) == 39 and min(column) > 0
+        assert stderr.read_bytes() == b"0\n"  # the last request's, not forty
+        assert serve(40, 0, silent=True).count == 1  # the budget is spent at once
+        assert serve(40, 10**12, silent=False).count == 1  # a reference to check each against
+        say.write_bytes(b"hello\n")
+        served = serve(40, 10**12, silent=True)
+        assert served.count == 1 and served.last.exit_code == 0
+        assert Path(host.job.stdout_path).read_bytes() == b"hello\n"
+        say.unlink()
+        served = serve(40, 10**12, silent=True)
+        assert served.count == 1 and served.last.exit_code == 2
+        assert stderr.read_bytes() == b"no say file\n"
+    finally:
+        host.close()
+
+
+def test_load_requests_are_served_one_at_a_time(fault_builds, tmp_path):
+    """Each load iteration loads the module first: none is served by the loop's batches."""
+    host = InProcess(fault_builds[("say", "wasm")], tmp_path, "load")
+    try:
+        assert host.runtime.serve_many(40, 10**12, silent=True) is None
     finally:
         host.close()
 
@@ -143,7 +185,7 @@ def test_spinning_guest_times_out_and_the_next_sample_is_ok(fault_builds, tmp_pa
 
 
 @pytest.mark.parametrize("tuning", TUNED, ids=lambda t: "-".join(
-    name for name, on in vars(t).items() if not on))
+    [t.calls, *(name for name, on in vars(t).items() if on is False)]))
 @pytest.mark.parametrize("mode", MODES)
 def test_every_tuning_serves_the_same(fault_builds, tmp_path, tuning, mode):
     """Exit code, error, outputs, memory and fuel are the default's, whatever is turned off;
@@ -178,7 +220,7 @@ def test_iterations_stream_in_batches_each_carrying_its_windows_peak(built, tmp_
     """The worker answers one Invoke with batches of iterations (``Measurements``), every one
     of them, in order, and ok; every sample of a batch carries the batch's peak RSS, a real
     one."""
-    count = 300
+    count = 3000
     nop = next(a for a in built if a.benchmark == "nop" and a.target == "wasm")
     job = replace(fault_job("wasmtime", nop.path, tmp_path, "warm"), benchmark="nop",
                   argv=["nop"])
@@ -189,15 +231,16 @@ def test_iterations_stream_in_batches_each_carrying_its_windows_peak(built, tmp_
         assert isinstance(prepared, Prepared), prepared
         worker.send(Invoke(count))
         batches: list[Measurements] = []
-        while sum(len(b.items) for b in batches) < count:
+        while sum(len(b) for b in batches) < count:
             reply = worker._read(PREPARE_TIMEOUT_S)  # whole batches (receive splits them)
             assert isinstance(reply, Measurements), reply
             batches.append(reply)
     finally:
         worker.close()
-    items = [m for b in batches for m in b.items]
-    assert len(batches) > 1, "300 warm nops take longer than one 2 ms batch"
+    items = [m for b in batches for m in b.items()]
+    assert len(batches) > 1, f"{count} warm nops take longer than one batch of " \
+        f"{FLUSH_AFTER_NS / 1e6:.0f} ms"
     assert len(items) == count and all(m.ok for m in items), items[0]
     for batch in batches:
-        peaks = {m.invocation.peak_rss_bytes for m in batch.items}
+        peaks = {m.invocation.peak_rss_bytes for m in batch.items()}
         assert len(peaks) == 1 and (peaks.pop() or 0) > 1 << 20, batch

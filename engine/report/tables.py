@@ -152,19 +152,21 @@ def harness(model: RunModel) -> Optional[Table]:
     """What the harness added to each cell (``analysis.harness``)."""
     table = Table("harness overhead",
                   ["cell", "samples", "measuring", "in samples", "harness per sample",
-                   "measuring ÷ (samples × median)"],
-                  caption="measuring: from a cell's first request to its last sample; in "
-                          "samples: the sum of their wall times, warm-ups and failures "
-                          "included; the difference is the harness's (clocks, output checks, "
-                          "recording, a fresh worker after a lost one, whose sample records no "
-                          "wall time); cancelled cells are left out")
+                   "measuring ÷ in samples", "measuring ÷ (samples × median)"],
+                  caption="measuring: from a cell's first request to the arrival of its last "
+                          "sample; in samples: the sum of their wall times, warm-ups and "
+                          "failures included; the difference is the harness's (clocks, output "
+                          "checks, the pipe, a fresh worker after a lost one, whose sample "
+                          "records no wall time); over samples × median, the samples' own "
+                          "spread (mean over median) adds to it; cancelled cells are left out")
     for cell in model.cells.values():
         figures = analysis.harness(cell)
         if figures is not None:
             table.rows.append([
                 cell.cell_id, str(figures.samples), fmt_ns(figures.measuring_ns),
                 fmt_ns(figures.in_samples_ns), fmt_ns(figures.per_sample_ns),
-                "–" if figures.over_median is None else f"{figures.over_median:.2f}×"])
+                *("–" if ratio is None else f"{ratio:.2f}×"
+                  for ratio in (figures.over_samples, figures.over_median))])
     return table if table.rows else None
 
 

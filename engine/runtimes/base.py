@@ -1,7 +1,8 @@
 """The runtime interface: what every way of running a benchmark program must provide.
 
 A runtime lives in the worker process. The worker calls ``prepare()`` once per cell and
-``invoke()`` once per iteration, then ``close()``. Capability flags are class data so the
+``invoke()`` once per iteration (or ``serve_many()`` for many, where the host can serve them
+back to back), then ``close()``. Capability flags are class data so the
 CLI and the dashboard can show them without special cases. Phases are named as the runtime
 really has them (the names are listed in ``engine.protocol.PHASES``); what it does not expose
 stays out rather than being guessed.
@@ -63,6 +64,19 @@ class Invocation:
     error: Optional[str] = None
 
 
+@dataclass(frozen=True)
+class Served:
+    """Requests a host served back to back (``Runtime.serve_many``): every one before the last
+    ran, exited 0 and printed nothing, as its reference does; the last is for the worker to
+    judge, its output still in the job's files."""
+
+    count: int
+    clean: dict[str, Any]
+    """The requests before the last, column by column: ``Invocation``'s field names, with
+    ``phases_ns`` a column per phase."""
+    last: Invocation
+
+
 def distribution_bytes(name: str) -> Optional[int]:
     """Installed size of a Python distribution, from the sizes pip recorded for its files."""
     from importlib import metadata  # slow to import; only footprints need it
@@ -114,6 +128,14 @@ class Runtime(ABC):
     @abstractmethod
     def invoke(self) -> Invocation:
         """Run one iteration, writing the guest's stdout/stderr to the job's paths."""
+
+    def serve_many(self, limit: int, budget_ns: int, silent: bool) -> Optional[Served]:
+        """Up to ``limit`` iterations served back to back, ending with the first that needs
+        judging or once ``budget_ns`` has passed, for a runtime whose host serves them without
+        Python in between; None (the default) when ``invoke`` serves one at a time.
+        ``silent``: whether the reference output is empty, so a request that printed nothing
+        and exited 0 is correct without a look at its files."""
+        return None
 
     def close(self) -> None:
         """Release what ``prepare`` kept."""

@@ -25,7 +25,7 @@ import dacite
 
 from ..peak_rss import PeakRss
 from ..protocol import HostReport, one_line
-from .base import Invocation, Job, Runtime
+from .base import Invocation, Job, Runtime, Served
 from .process import run_fresh_host
 
 HOST_ENV = ("PATH", "PYTHONPATH", "LD_LIBRARY_PATH")
@@ -57,6 +57,10 @@ class EmbeddedHost(ABC):
     def run(self) -> Invocation:
         """Instantiate and run ``_start``; phases ``instantiate`` and ``execute`` are filled in
         (the sample's wall time is the caller's: it times the whole request around this)."""
+
+    def serve_many(self, limit: int, budget_ns: int, silent: bool) -> Optional[Served]:
+        """``Runtime.serve_many``, for a warm host that can (None: it cannot)."""
+        return None
 
     def prepare_cold(self) -> None:
         """Work no cold sample may pay twice (a precompiled module cached on disk)."""
@@ -116,6 +120,11 @@ class EmbeddedRuntime(Runtime):
 
     def peak_window(self) -> Optional[PeakRss]:
         return self.peak
+
+    def serve_many(self, limit: int, budget_ns: int, silent: bool) -> Optional[Served]:
+        if self.host is None or self.job.mode != "warm":
+            return None
+        return self.host.serve_many(limit, budget_ns, silent)
 
     def stdout_bytes(self) -> Optional[int]:
         outputs = self.host.outputs if self.host is not None else None

@@ -1,9 +1,10 @@
 """What each part of the warm wasmtime path is worth (the ablation behind its defaults).
 
-Every ``Tuning`` of ``WasmtimeHost`` serves the same warm nop requests through the runtime's own
-``invoke`` (the wall time a worker records), pinned to one core like the worker. The
-configurations take turns in batches, so noise on a shared machine hits them alike; each line
-gives the median over all its requests and the spread of the per-round medians.
+Every ``Tuning`` of ``WasmtimeHost`` serves the same warm nop requests through the runtime, as
+a worker asks for them (``serve_many`` where the host can, else ``invoke``), pinned to one core
+like the worker. The configurations take turns in batches, so noise on a shared machine hits
+them alike; each line gives the median over all its requests and the spread of the per-round
+medians.
 
     python -m engine.runtimes.wasmtime_ablation [ROUNDS] [BATCH]    (default 10 rounds of 500)
 """
@@ -20,18 +21,20 @@ from .. import artifacts, datafiles
 from ..benchmarks import GUEST_DIR
 from ..options import RunOptions
 from ..toolchain import BuildFlags
+from ..worker import FLUSH_AFTER_NS
 from .base import Job
 from .wasmtime import Tuning, WasmtimeHost, WasmtimeRuntime
 
 CONFIGURATIONS = {
     "on-demand allocator, linker.instantiate, object API": Tuning(
-        instance_pre=False, pooling=False, lean_requests=False),
-    "+ InstancePre": Tuning(pooling=False, lean_requests=False),
-    "+ pooling allocator": Tuning(lean_requests=False),
+        instance_pre=False, pooling=False, calls="objects"),
+    "+ InstancePre": Tuning(pooling=False, calls="objects"),
+    "+ pooling allocator": Tuning(calls="objects"),
     "  (the same, copy-on-write memory init off)": Tuning(memory_init_cow=False,
-                                                          lean_requests=False),
-    "+ lean C-API requests, typed ctypes calls": Tuning(untyped_calls=False),
-    "+ untyped ctypes calls (the default)": Tuning(),
+                                                          calls="objects"),
+    "+ lean C-API requests, typed ctypes calls": Tuning(calls="typed"),
+    "+ untyped ctypes calls": Tuning(calls="untyped"),
+    "+ requests served by a loop in C (the default)": Tuning(),
     "  (the default without the pooling allocator)": Tuning(pooling=False),
 }
 WARM_UP = 200
@@ -43,6 +46,19 @@ def runtime_with(tuning: Tuning, job: Job) -> WasmtimeRuntime:
     runtime.host_class = type("TunedHost", (WasmtimeHost,), {"tuning": tuning})
     runtime.prepare()
     return runtime
+
+
+def requests(runtime: WasmtimeRuntime, count: int, label: str) -> list[int]:
+    """``count`` requests' wall times as a worker takes them: back to back where the host
+    serves them so (``serve_many``), else one ``invoke`` each. A failed request stops it."""
+    walls: list[int] = []
+    while len(walls) < count:
+        served = runtime.serve_many(count - len(walls), FLUSH_AFTER_NS, silent=True)
+        last = served.last if served is not None else runtime.invoke()
+        if last.error is not None or last.exit_code != 0:
+            raise SystemExit(f"{label}: a request failed: {last.error}")
+        walls += [*(served.clean["wall_ns"] if served is not None else []), last.wall_ns]
+    return walls
 
 
 def measure(rounds: int, batch: int) -> dict[str, list[int]]:
@@ -58,17 +74,12 @@ def measure(rounds: int, batch: int) -> dict[str, list[int]]:
             job = Job("nop", str(wasm.path), ["nop"], host_dir, GUEST_DIR, "warm", "ablation",
                       RunOptions(), f"{scratch}/out{index}", f"{scratch}/err{index}")
             runtimes[label] = runtime_with(tuning, job)
-            for _ in range(WARM_UP):
-                runtimes[label].invoke()
+            requests(runtimes[label], WARM_UP, label)
         walls: dict[str, list[int]] = {label: [] for label in runtimes}
         try:
             for _ in range(rounds):
                 for label, runtime in runtimes.items():
-                    for _ in range(batch):
-                        inv = runtime.invoke()
-                        if inv.error is not None or inv.exit_code != 0:
-                            raise SystemExit(f"{label}: a request failed: {inv.error}")
-                        walls[label].append(inv.wall_ns)
+                    walls[label] += requests(runtime, batch, label)
         finally:
             for runtime in runtimes.values():
                 runtime.close()
