@@ -17,7 +17,15 @@ here=$(pwd)
 
 say() { echo "setup.sh: $*" >&2; }
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+as_root() {
+    if [ "$(id -u)" = 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null; then
+        sudo "$@"
+    else
+        say "installing Debian packages needs root: run this as root, or install sudo"; exit 2
+    fi
+}
 
 apt_update() {  # once per run
     [ -n "${apt_updated:-}" ] && return 0
@@ -35,10 +43,12 @@ apt_install() {
 }
 
 start_docker() {
-    # The docker runtime's engine: the one that answers, else our own, stopped at the end.
-    local docker_host
+    # The docker runtime's engine: the one that answers, else our own, stopped at the end
+    # (an engine dockerd.sh started earlier, for someone else too, keeps running).
+    local docker_host started_before=
+    [ -e "${TMPDIR:-/tmp}/faasbench-dockerd/dockerd.pid" ] && started_before=1
     docker_host=$(.ci/dockerd.sh start)
-    trap '.ci/dockerd.sh stop >/dev/null 2>&1 || true' EXIT
+    [ -n "$started_before" ] || trap '.ci/dockerd.sh stop >/dev/null 2>&1 || true' EXIT
     export DOCKER_HOST=$docker_host
 }
 

@@ -2,8 +2,9 @@
 over SSH at once, doctor, bootstrap, host keys, faults (a refused or dropped connection, a
 missing or older faasbench), resume, stop and cancel on every host.
 
-The "remote" is this machine reached through sshd as root, with its own faasbench data dir, so
-everything crosses a real SSH connection (auth, known_hosts, SFTP, remote processes).
+The "remote" is this machine reached through sshd as the user running the tests, with its own
+faasbench data dir, so everything crosses a real SSH connection (auth, known_hosts, SFTP,
+remote processes).
 """
 
 from __future__ import annotations
