@@ -149,6 +149,7 @@ def test_a_host_that_refuses_the_run_exits_2(cli: Any, tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     assert "runtime docker unavailable" in done.stderr
     assert "none (it did not start)" in done.stderr
+    assert not list((tmp_path / "r").glob("*.jsonl")), "a refused run leaves no (empty) file"
 
 
 def test_unknown_host_key_refused_then_recorded_changed_key_refused(
