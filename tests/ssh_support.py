@@ -63,8 +63,10 @@ class Sshd:
                 "FAASBENCH_DATA_DIR": str(data_dir)}
 
     def sessions(self) -> list[psutil.Process]:
-        """The per-connection sshd processes (the listener's children)."""
-        return psutil.Process(self.proc.pid).children()
+        """The sshd processes serving connections: the listener's children and, when a user
+        other than root logs in, their own sshd children, which hold the connection too."""
+        return [p for p in psutil.Process(self.proc.pid).children(recursive=True)
+                if p.name() == "sshd"]
 
     def stop(self) -> None:
         self.proc.terminate()
