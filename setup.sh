@@ -43,12 +43,13 @@ apt_install() {
 }
 
 start_docker() {
-    # The docker runtime's engine: the one that answers, else our own, stopped at the end
-    # (an engine dockerd.sh started earlier, for someone else too, keeps running).
-    local docker_host started_before=
-    [ -e "${TMPDIR:-/tmp}/faasbench-dockerd/dockerd.pid" ] && started_before=1
-    docker_host=$(.ci/dockerd.sh start)
-    [ -n "$started_before" ] || trap '.ci/dockerd.sh stop >/dev/null 2>&1 || true' EXIT
+    # The docker runtime's engine: the one that answers (left running: it may serve others
+    # too), else our own, stopped at the end.
+    local docker_host
+    if ! docker_host=$(.ci/dockerd.sh running); then
+        docker_host=$(.ci/dockerd.sh start)
+        trap '.ci/dockerd.sh stop >/dev/null 2>&1 || true' EXIT
+    fi
     export DOCKER_HOST=$docker_host
 }
 

@@ -1,13 +1,15 @@
 #!/bin/sh
 # Start or stop a Docker engine for CI and tests.
 #
-#   .ci/dockerd.sh start [DIR]   print the DOCKER_HOST to use (on stdout, nothing else)
-#   .ci/dockerd.sh stop  [DIR]   stop the engine this script started in DIR
+#   .ci/dockerd.sh start   [DIR]  print the DOCKER_HOST to use (on stdout, nothing else)
+#   .ci/dockerd.sh running [DIR]  print it only if an engine already answers (else exit 1)
+#   .ci/dockerd.sh stop    [DIR]  stop the engine this script started in DIR
 #
 # Without DIR, an engine that already answers (`docker info`) is reused and nothing is started.
 # With DIR (or when none answers), dockerd runs in the background with its own data root,
-# exec root, pidfile and unix socket under DIR (default /tmp/faasbench-dockerd), so it never
-# touches a system engine. docker.io comes from Debian when dockerd is missing. Logs: DIR/dockerd.log.
+# exec root, pidfile and unix socket under DIR (default /tmp/faasbench-dockerd, for a user
+# other than root /tmp/faasbench-dockerd-USER), so it never touches a system engine. docker.io
+# comes from Debian when dockerd is missing. Logs: DIR/dockerd.log.
 # A user other than root gets apt-get and dockerd through sudo; the socket then belongs to the
 # user's primary group, so that user's docker commands and tests can reach the engine.
 set -eu
@@ -15,7 +17,9 @@ set -eu
 cmd=${1:-}
 dir=${2:-}
 explicit=${dir:+yes}
-dir=${dir:-${TMPDIR:-/tmp}/faasbench-dockerd}
+# the socket of an engine root started is root's: another user starts (and stops) their own
+[ "$(id -u)" = 0 ] || user_suffix=-$(id -un)
+dir=${dir:-${TMPDIR:-/tmp}/faasbench-dockerd${user_suffix:-}}
 sock="$dir/docker.sock"
 host="unix://$sock"
 PATH=$PATH:/usr/sbin:/sbin  # dockerd lives in /usr/sbin, which a user's PATH often lacks
@@ -36,15 +40,16 @@ need_root() {  # sets $sudo, the prefix that runs a command as root, or refuses 
 
 answers() { DOCKER_HOST="$1" docker info >/dev/null 2>&1; }
 
-start() {
+running() {  # without DIR the engine docker itself uses, else (or then) DIR's
     if [ -z "$explicit" ] && docker info >/dev/null 2>&1; then
         echo "${DOCKER_HOST:-unix:///var/run/docker.sock}"
         return 0
     fi
-    if answers "$host"; then
-        echo "$host"
-        return 0
-    fi
+    answers "$host" && echo "$host"
+}
+
+start() {
+    running && return 0
     need_root
     if ! command -v dockerd >/dev/null 2>&1; then
         log "installing docker.io from Debian"
@@ -89,6 +94,7 @@ stop() {
 
 case "$cmd" in
     start) start ;;
+    running) running ;;
     stop) stop ;;
-    *) echo "usage: $0 start|stop [DIR]" >&2; exit 2 ;;
+    *) echo "usage: $0 start|running|stop [DIR]" >&2; exit 2 ;;
 esac
