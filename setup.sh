@@ -9,8 +9,8 @@
 #   ./setup.sh             set up only
 #
 # Needs Python >= 3.9 (python3 is installed when missing). It installs missing Debian packages
-# with apt-get (as root, or through sudo) and starts its own dockerd when none answers, stopping
-# it at the end.
+# with apt-get and starts its own dockerd when none answers, stopping it at the end (both as
+# root, or through sudo: .ci/dockerd.sh gives the user the engine's socket).
 set -euo pipefail
 cd "$(dirname "$0")"
 here=$(pwd)
