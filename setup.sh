@@ -9,15 +9,23 @@
 #   ./setup.sh             set up only
 #
 # Needs Python >= 3.9 (python3 is installed when missing). It installs missing Debian packages
-# with apt-get (as root, or through sudo) and starts its own dockerd when none answers, stopping
-# it at the end.
+# with apt-get and starts its own dockerd when none answers, stopping it at the end (both as
+# root, or through sudo: .ci/dockerd.sh gives the user the engine's socket).
 set -euo pipefail
 cd "$(dirname "$0")"
 here=$(pwd)
 
 say() { echo "setup.sh: $*" >&2; }
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+as_root() {
+    if [ "$(id -u)" = 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null; then
+        sudo "$@"
+    else
+        say "installing Debian packages needs root: run this as root, or install sudo"; exit 2
+    fi
+}
 
 apt_update() {  # once per run
     [ -n "${apt_updated:-}" ] && return 0
@@ -35,10 +43,13 @@ apt_install() {
 }
 
 start_docker() {
-    # The docker runtime's engine: the one that answers, else our own, stopped at the end.
+    # The docker runtime's engine: the one that answers (left running: it may serve others
+    # too), else our own, stopped at the end.
     local docker_host
-    docker_host=$(.ci/dockerd.sh start)
-    trap '.ci/dockerd.sh stop >/dev/null 2>&1 || true' EXIT
+    if ! docker_host=$(.ci/dockerd.sh running); then
+        docker_host=$(.ci/dockerd.sh start)
+        trap '.ci/dockerd.sh stop >/dev/null 2>&1 || true' EXIT
+    fi
     export DOCKER_HOST=$docker_host
 }
 

@@ -31,16 +31,22 @@ def default_path(run_id: str) -> Path:
 
 
 class ResultsWriter:
-    """Append-only writer; each line is flushed to the OS before the next event is handled."""
+    """Append-only writer; each line is flushed to the OS before the next event is handled.
+
+    The file is created by the first event, so a run refused before it began (a host that
+    would not start it, an engine that died at once) leaves no empty file for history and
+    reports to trip over.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh: Optional[IO[str]] = path.open("a", encoding="utf-8")
+        self._fh: Optional[IO[str]] = None
 
     def write(self, event: Event) -> str:
         """Append the event's line and flush it; returns the line (without its newline)."""
-        assert self._fh is not None
+        if self._fh is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = self.path.open("a", encoding="utf-8")
         line = event.to_json()
         self._fh.write(line + "\n")
         self._fh.flush()
@@ -50,6 +56,11 @@ class ResultsWriter:
         if self._fh is not None:
             self._fh.close()
             self._fh = None
+
+
+def shown_path(path: Path) -> str:
+    """A results path as the views print it, or why there is none (the run recorded nothing)."""
+    return str(path) if path.exists() else f"none recorded ({path} was not written)"
 
 
 def results_dir() -> Path:

@@ -1,14 +1,16 @@
 """A real OpenSSH server for the remote-host tests, and a client side that points at it.
 
-The server is Debian's sshd on 127.0.0.1 on a free port, with a throwaway host key, root's
-login by a throwaway user key, and its own data dir for faasbench (``SetEnv``), so the
-"remote" runs on this machine without touching the real ~/.ssh or data dir. The client side is
-a fresh HOME whose ~/.ssh holds the key, a known_hosts and a config alias (``faasbench-test``:
-HostName, Port and User from the config, as a user would set them up).
+The server is Debian's sshd on 127.0.0.1 on a free port, with a throwaway host key, the login
+of the user running the tests (root in CI) by a throwaway user key, and its own data dir for
+faasbench (``SetEnv``), so the "remote" runs on this machine without touching the real ~/.ssh
+or data dir. The client side is a fresh HOME whose ~/.ssh holds the key, a known_hosts and a
+config alias (``faasbench-test``: HostName, Port and User from the config, as a user would set
+them up).
 """
 
 from __future__ import annotations
 
+import getpass
 import os
 import shutil
 import socket
@@ -61,8 +63,10 @@ class Sshd:
                 "FAASBENCH_DATA_DIR": str(data_dir)}
 
     def sessions(self) -> list[psutil.Process]:
-        """The per-connection sshd processes (the listener's children)."""
-        return psutil.Process(self.proc.pid).children()
+        """The sshd processes serving connections: the listener's children and, when a user
+        other than root logs in, their own sshd children, which hold the connection too."""
+        return [p for p in psutil.Process(self.proc.pid).children(recursive=True)
+                if p.name() == "sshd"]
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -73,7 +77,8 @@ def start_sshd(root: Path, cache_dir: Path, session_env: str = "") -> Sshd:
     """``session_env`` adds ``NAME=value`` settings to every session's environment."""
     if shutil.which("sshd") is None and not Path(SSHD).exists():
         raise RuntimeError("sshd is missing: apt-get install openssh-server (./setup.sh test)")
-    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege separation dir
+    if os.geteuid() == 0:  # sshd's privilege separation dir; sshd run by a user needs none
+        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
     root.mkdir(parents=True, exist_ok=True)
     host_pub = keygen(root / "host_key")
     home = root / "home"
@@ -98,7 +103,7 @@ SetEnv FAASBENCH_DATA_DIR={remote_data} FAASBENCH_CACHE_DIR={cache_dir} {session
 LogLevel ERROR
 """)
     (home / ".ssh" / "config").write_text(
-        f"Host {ALIAS}\n  HostName 127.0.0.1\n  Port {port}\n  User root\n"
+        f"Host {ALIAS}\n  HostName 127.0.0.1\n  Port {port}\n  User {getpass.getuser()}\n"
         f"  IdentityFile {home / '.ssh' / 'id_ed25519'}\n")
     key_line = f"[127.0.0.1]:{port} {' '.join(host_pub.split()[:2])}"
     (home / ".ssh" / "known_hosts").write_text(key_line + "\n")

@@ -24,7 +24,7 @@ from tui_support import RECORDED, choose, report, wait_until
 
 from engine.events import EventError, from_dict
 from engine.history import COLUMNS, describe, list_runs, resolve, run_id_of, table_row
-from engine.results import load_model, load_results, read_results
+from engine.results import ResultsWriter, load_model, load_results, read_results
 from engine.run_diff import CellChange, change_row, diff
 from engine.run_model import RunModel
 from engine.stats import RatioEstimate, ratio_estimate
@@ -283,6 +283,25 @@ def test_rows_that_are_not_events_are_named_not_crashes(row: Any, why: str) -> N
     model = RunModel.from_rows(rows, notes)
     assert model.cells == RunModel.from_rows(read_results(RECORDED), []).cells
     assert any(why in note for note in notes)
+
+
+@pytest.mark.fast
+def test_a_results_file_exists_once_an_event_is_in_it(tmp_path: Path) -> None:
+    """A run refused before its first event leaves no file for history to list as an empty
+    run; one that wrote holds exactly its events, a line each."""
+    runs = tmp_path / "runs"
+    idle = ResultsWriter(runs / "run-20260101-000000-idle.jsonl")
+    idle.close()
+    idle.close()
+    assert not runs.exists() and list_runs(runs) == []
+    events = [from_dict(row) for row in read_results(RECORDED)]
+    path = runs / "run-20260101-000001-kept.jsonl"
+    writer = ResultsWriter(path)
+    lines = [writer.write(event) for event in events]
+    writer.close()
+    assert path.read_text() == "".join(line + "\n" for line in lines)
+    assert [from_dict(row) for row in read_results(path)] == events
+    assert [info.path for info in list_runs(runs)] == [path]
 
 
 def resized(rows: list[dict[str, Any]], benchmark: str, size: int) -> list[dict[str, Any]]:

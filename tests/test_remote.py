@@ -2,8 +2,9 @@
 over SSH at once, doctor, bootstrap, host keys, faults (a refused or dropped connection, a
 missing or older faasbench), resume, stop and cancel on every host.
 
-The "remote" is this machine reached through sshd as root, with its own faasbench data dir, so
-everything crosses a real SSH connection (auth, known_hosts, SFTP, remote processes).
+The "remote" is this machine reached through sshd as the user running the tests, with its own
+faasbench data dir, so everything crosses a real SSH connection (auth, known_hosts, SFTP,
+remote processes).
 """
 
 from __future__ import annotations
@@ -148,6 +149,7 @@ def test_a_host_that_refuses_the_run_exits_2(cli: Any, tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     assert "runtime docker unavailable" in done.stderr
     assert "none (it did not start)" in done.stderr
+    assert not list((tmp_path / "r").glob("*.jsonl")), "a refused run leaves no (empty) file"
 
 
 def test_unknown_host_key_refused_then_recorded_changed_key_refused(

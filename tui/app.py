@@ -19,10 +19,10 @@ from textual.binding import Binding, BindingType
 from engine.estimate import load_history
 from engine.plan import Plan, PlanError
 from engine.remote.runner import RemoteOptions
-from engine.results import default_path, load_results, results_dir
+from engine.results import default_path, load_results, results_dir, shown_path
 from engine.run_model import RunModel
 
-from .engine_link import EngineLink
+from .engine_link import EngineLink, hosts_dir
 from .messages import EngineEvents, EngineExited, ModelChanged, RerunRequested, RunRequested
 from .screens.compare import CompareScreen
 from .screens.help import HelpScreen
@@ -207,5 +207,7 @@ def main() -> int:
     app = make_app()
     app.run()
     if app.results_path is not None:
-        print(f"results: {app.results_path}")
+        print(f"results: {shown_path(app.results_path)}")
+        if hosts_dir(app.results_path).is_dir():
+            print(f"results on hosts: {hosts_dir(app.results_path)}")
     return 0

@@ -42,8 +42,13 @@ def child_argv(python: str, out: Path, hosts: Sequence[str] = ()) -> list[str]:
     argv = [python, "-m", "engine", "run", "--plan", "-", "--json"]
     if not hosts:
         return [*argv, "--out", str(out)]
-    return [*argv, "--out", str(out.parent / f"{out.stem}-hosts"),
+    return [*argv, "--out", str(hosts_dir(out)),
             *(arg for host in hosts for arg in ("--host", host))]
+
+
+def hosts_dir(out: Path) -> Path:
+    """Where runs on hosts started beside ``out`` keep their files."""
+    return out.parent / f"{out.stem}-hosts"
 
 
 def parse_line(line: bytes) -> tuple[Optional[str], Event]:

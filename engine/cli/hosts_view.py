@@ -93,7 +93,7 @@ def hosts_command(args: argparse.Namespace) -> int:
 
 def _started(path: Path) -> bool:
     """Whether a host's run began: its file opens with the plan (a host that refused the
-    run leaves none, or an empty one)."""
+    run leaves none)."""
     try:
         with path.open("rb") as results:
             return results.read(len(RUN_PLANNED)) == RUN_PLANNED

@@ -36,7 +36,7 @@ from ..events import (
 from ..options import DEFAULT_MODES, DEFAULT_RUNTIMES, PlanError
 from ..plan import Plan, make_plan, parse_sizes
 from ..report import render, tables
-from ..results import ResultsWriter, default_path
+from ..results import ResultsWriter, default_path, shown_path
 from ..run_model import RunModel
 from ..runner import Run, probe_runtimes, unavailable
 from . import (
@@ -123,7 +123,7 @@ def run_command(args: argparse.Namespace) -> int:
         writer.close()
     if not args.json:
         sys.stdout.write(render.as_text(tables.side_by_side(model), width=terminal_width()))
-    console.print(f"results: {path}")
+    console.print(f"results: {shown_path(path)}")
     if run.cancelled:
         return EXIT_CANCELLED
     return 1 if run.tally.failed or any(c.error for c in finished) else 0

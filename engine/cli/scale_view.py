@@ -23,7 +23,7 @@ from ..events import (
     ScaleLimit,
     ScaleStep,
 )
-from ..results import ResultsWriter, default_path
+from ..results import ResultsWriter, default_path, shown_path
 from ..scale import Scale
 from ..scale_spec import ScaleSpec
 from ..units import fmt_bytes, fmt_ns
@@ -67,7 +67,7 @@ def scale_command(args: argparse.Namespace) -> int:
         for table in (density_table(seen), burst_table(seen)):
             if table.row_count:
                 out.print(table)
-    console.print(f"results: {path}")
+    console.print(f"results: {shown_path(path)}")
     if scale.cancelled:
         return EXIT_CANCELLED
     failed = any(isinstance(e, RunError) or (isinstance(e, BurstFinished) and e.failed)

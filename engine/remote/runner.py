@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
 
 from .. import paths
-from ..events import Event, RunError
+from ..events import Event, RunError, RunPlanned
 from ..plan import Plan
 from ..results import ResultsWriter, read_results
 from .follow import parse_events
@@ -247,11 +247,17 @@ async def _fetch(host: Host, job: Job, path: Path, options: RemoteOptions, emit:
 
 async def _keep(conn: asyncssh.SSHClientConnection, job: Job, path: Path, emit: Emit,
                 fanout: Fanout) -> None:
-    """Follow the job from the start of its file, writing its events to ``path``."""
+    """Follow the job from the start of its file, writing its events to ``path`` once the run
+    there began: a refusal before its plan (or a connection lost before it) is shown, not
+    kept, so it leaves no file that history would list and resume could not use."""
     writer = ResultsWriter(path)
+    began = False
 
     def keep(event: Event) -> None:
-        writer.write(event)
+        nonlocal began
+        began = began or isinstance(event, RunPlanned)
+        if began:
+            writer.write(event)
         emit(event)
 
     try:
