@@ -121,9 +121,9 @@ def phase_medians(cell: CellState) -> dict[str, float]:
 @dataclass(frozen=True)
 class Harness:
     """What a cell's measuring cost beyond its samples: the time from its first request to
-    the arrival of its last sample against the sum of its samples' wall times (warm-ups and failures
-    included). The rest is the harness: clocks, output checks, recording, the pipe, and a
-    fresh worker after a lost one."""
+    the worker's sending of its last sample against the sum of its samples' wall times
+    (warm-ups and failures included). The rest is the harness: clocks, output checks,
+    batching, the pipe, and a fresh worker after a lost one."""
 
     samples: int
     measuring_ns: float

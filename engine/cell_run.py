@@ -49,7 +49,7 @@ class CellRun:
         self.identity = cell.identity()
         self.measure_seconds: Optional[float] = None
         self.measured_until: Optional[float] = None
-        """When the last sample arrived (``time.monotonic``)."""
+        """When the last sample was sent by the worker (``time.monotonic``), or found lost."""
         self.request = Prepare(cell.runtime, self._job(), ReferenceSpec(
             cell.benchmark, cell.size, str(native.path) if native else None,
             native.key if native else ""))
@@ -128,8 +128,9 @@ class CellRun:
 
         The worker runs all remaining iterations on one request and streams them in batches,
         which ``Worker.receive`` hands out one per iteration; each must come within the
-        timeout plus the runtime's grace. Measuring ends when the last sample arrived, however
-        long recording the samples takes after that.
+        timeout plus the runtime's grace. Measuring ends when the worker sent the last sample,
+        however long recording the samples takes after that (a cancel keeps every sample the
+        worker sent).
         """
         total = self.cell.warmup + self.cell.iterations
         deadline = self.run.plan.settings.options.timeout_s + self.runtime.reply_grace_s
@@ -158,7 +159,7 @@ class CellRun:
                     if not isinstance(reply, Measured):
                         raise WorkerLost(reply.error if isinstance(reply, Failed)
                                          else f"unexpected answer {type(reply).__name__}")
-                    self.measured_until = self.worker.arrived
+                    self.measured_until = self.worker.sent
                     yield self._sample(done, reply.invocation, reply.ok)
                     done += 1
             except WorkerLost as exc:

@@ -132,7 +132,7 @@ class CellFinished(CellEvent):
     seconds: Optional[float] = None
     """The whole cell: preparing, measuring and finishing."""
     measure_seconds: Optional[float] = None
-    """From the first iteration requested to the arrival of the last answer (recording the
+    """From the first iteration requested to the worker's sending of the last (recording the
     samples may go on after it): what the harness adds to the iterations shows here."""
     same_as: Optional[str] = None
     """The mode this cell equals for its runtime; it was not run (its summary is empty)."""

@@ -120,6 +120,8 @@ class Measured(NamedTuple):
     ok: bool
 
 
+MAX_BATCH = 1 << 20
+"""Iterations in one ``Measurements`` at most (a bound on what a malformed line may ask for)."""
 Column = Union[list[Any], "array[int]"]
 """A ``Measurements`` column: a list, or whole numbers packed as ``array('q')``, as a host
 that serves requests back to back hands them over (no Python object per value)."""
@@ -136,6 +138,9 @@ class Measurements:
     a microsecond per value."""
 
     columns: dict[str, Any]
+    sent_ns: int = 0
+    """When the worker sent the batch (``time.monotonic_ns``: every process on the machine
+    shares the clock): where the measuring of its last iteration ends."""
 
     @classmethod
     def of(cls, items: Sequence[Measured]) -> Measurements:
@@ -144,15 +149,20 @@ class Measurements:
             batch.add(item)
         return batch
 
-    @classmethod
-    def served(cls, served: Served, last_ok: bool) -> Measurements:
-        """The batch of ``Runtime.serve_many``'s requests (all correct but the last, whose
-        output check is ``last_ok``); it takes over the served columns."""
-        clean, count = served.clean, served.count - 1
-        batch = cls({"exit_code": [0] * count, "error": [None] * count,
-                     "peak_rss_bytes": [None] * count, **clean, "ok": [True] * count})
-        batch.add(Measured(served.last, last_ok))
-        return batch
+    def add_served(self, served: Served, last_ok: bool) -> None:
+        """Add ``Runtime.serve_many``'s requests (all correct but the last, whose output check
+        is ``last_ok``), keeping packed columns packed."""
+        count, before = served.count - 1, len(self)
+        clean = {"exit_code": [0] * count, "error": [None] * count,
+                 "peak_rss_bytes": [None] * count, **served.clean, "ok": [True] * count}
+        columns, phases = self.columns, self.columns["phases_ns"]
+        for name in (*_SCALARS, "ok"):
+            columns[name] = _extended(columns[name], clean[name])
+        for name in clean["phases_ns"].keys() - phases.keys():
+            phases[name] = [None] * before
+        for name, column in phases.items():
+            phases[name] = _extended(column, clean["phases_ns"].get(name, [None] * count))
+        self.add(Measured(served.last, last_ok))
 
     def add(self, item: Measured) -> None:
         columns, inv = self.columns, item.invocation
@@ -183,7 +193,8 @@ class Measurements:
                    if name != "phases_ns"}
         columns["phases_ns"] = {name: _packed(column)
                                 for name, column in self.columns["phases_ns"].items()}
-        return {"type": "Measurements", "n": len(self), "columns": columns}
+        return {"type": "Measurements", "n": len(self), "sent_ns": self.sent_ns,
+                "columns": columns}
 
     @classmethod
     def from_wire(cls, data: dict[str, Any]) -> Measurements:
@@ -193,14 +204,18 @@ class Measurements:
                 or not isinstance(wire["phases_ns"], dict):
             raise ValueError("malformed Measurements message: its columns are not "
                              f"{[*_SCALARS, 'phases_ns', 'ok']}")
-        if not isinstance(length, int) or isinstance(length, bool) or length < 1:
+        if not isinstance(length, int) or isinstance(length, bool) \
+                or not 1 <= length <= MAX_BATCH:
             raise ValueError(f"malformed Measurements message: n is {length!r}, not a count of "
-                             "iterations (a batch holds at least one)")
-        columns = {name: _unpacked(column, length) for name, column in wire.items()
-                   if name != "phases_ns"}
-        columns["phases_ns"] = {str(name): _unpacked(column, length)
+                             f"iterations from 1 to {MAX_BATCH}")
+        sent = data.get("sent_ns")
+        if not isinstance(sent, int) or isinstance(sent, bool) or sent < 0:
+            raise ValueError(f"malformed Measurements message: sent_ns is {sent!r}")
+        columns = {name: _unpacked(column, length, _VALUES.get(name, (int, type(None))))
+                   for name, column in wire.items() if name != "phases_ns"}
+        columns["phases_ns"] = {str(name): _unpacked(column, length, (int, type(None)))
                                 for name, column in wire["phases_ns"].items()}
-        return cls(columns)
+        return cls(columns, sent)
 
 
 def _appended(column: Column, value: Any) -> Column:
@@ -208,6 +223,16 @@ def _appended(column: Column, value: Any) -> Column:
     if value is None and isinstance(column, array):
         column = column.tolist()
     column.append(value)
+    return column
+
+
+def _extended(column: Column, values: Column) -> Column:
+    """``column`` followed by ``values`` (packed only while both are)."""
+    if isinstance(values, array) and not column:
+        return array("q", values)
+    if isinstance(column, array) and not isinstance(values, array):
+        column = column.tolist()
+    column.extend(values)
     return column
 
 
@@ -219,15 +244,17 @@ def _packed(column: Column) -> Any:
     return column
 
 
-def _unpacked(column: Any, length: int) -> Column:
-    """A column of ``length`` values from the wire; ValueError when it is not one."""
+def _unpacked(column: Any, length: int, values: tuple[type, ...]) -> Column:
+    """A column of ``length`` values of the types ``values`` from the wire; ValueError when it
+    is not one."""
     unpacked: Column
-    if isinstance(column, dict) and set(column) == {"same"}:
+    if isinstance(column, dict) and set(column) == {"same"} and _all_of([column["same"]], values):
         unpacked = [column["same"]] * length
-    elif isinstance(column, dict) and set(column) == {"q"} and isinstance(column["q"], str):
+    elif isinstance(column, dict) and set(column) == {"q"} and isinstance(column["q"], str) \
+            and int in values:
         unpacked = array("q")
         unpacked.frombytes(base64.b64decode(column["q"], validate=True))
-    elif isinstance(column, list):
+    elif isinstance(column, list) and _all_of(column, values):
         unpacked = column
     else:
         raise ValueError(f"malformed Measurements column: {str(column)[:100]!r}")
@@ -235,6 +262,17 @@ def _unpacked(column: Any, length: int) -> Column:
         raise ValueError(f"malformed Measurements message: a column of {len(unpacked)} values "
                          f"in a batch of {length}")
     return unpacked
+
+
+def _all_of(values: list[Any], types: tuple[type, ...]) -> bool:
+    """Whether every value is of ``types`` (a bool counts as an int only where bools are)."""
+    return all(isinstance(value, types) and (bool in types or not isinstance(value, bool))
+               for value in values)
+
+
+_VALUES: dict[str, tuple[type, ...]] = {"wall_ns": (int,), "error": (str, type(None)),
+                                        "ok": (bool,)}
+"""The types of a column's values on the wire; the other columns hold whole numbers or None."""
 
 
 Message = Union[Prepare, Invoke, Close, Prepared, Failed, Measured, Measurements]
@@ -262,7 +300,10 @@ def decode(line: str) -> Message:
     except (KeyError, TypeError, AttributeError):
         raise ValueError(f"not a protocol message: {line[:200]!r}") from None
     if cls is Measurements:  # thousands of iterations a second in warm cells: no dacite
-        return Measurements.from_wire(data)
+        try:
+            return Measurements.from_wire(data)
+        except (TypeError, AttributeError, OverflowError) as exc:  # odd JSON in odd places
+            raise ValueError(f"malformed Measurements message: {exc}") from None
     try:
         return dacite.from_dict(cls, data, dacite.Config(cast=[tuple], strict=True))
     except dacite.DaciteError as exc:

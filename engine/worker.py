@@ -91,27 +91,36 @@ class Session:
         try:
             inv = self.runtime.invoke()
         except Exception as exc:  # an engine error is this sample's failure, not the worker's
-            inv = Invocation(wall_ns=0, exit_code=None, error=one_line(exc))
+            return self._failed(exc)
         return Measured(inv, self._judge(inv))
 
     def batch(self, limit: int) -> Measurements:
         """At least one and at most ``limit`` iterations, ending with the first that ends
         ``FLUSH_AFTER_NS`` or more after the batch began: served back to back by the runtime
-        when it can (``Runtime.serve_many``), else one ``invoke`` at a time."""
+        where it can (``Runtime.serve_many``; each that needs judging ends a run of them),
+        else one ``invoke`` at a time."""
         assert self.runtime is not None and self.expected is not None
-        try:
-            served = self.runtime.serve_many(limit, FLUSH_AFTER_NS, self.expected.length == 0)
-        except Exception as exc:  # as in invoke: this sample's failure
-            return Measurements.of([Measured(Invocation(0, None, error=one_line(exc)), False)])
-        if served is not None:
-            return Measurements.served(served, self._judge(served.last))
-        items = []
+        batch = Measurements.of([])
         began = time.perf_counter_ns()
-        while len(items) < limit:
-            items.append(self.invoke())
-            if time.perf_counter_ns() - began >= FLUSH_AFTER_NS:
-                break
-        return Measurements.of(items)
+        left = FLUSH_AFTER_NS
+        while len(batch) < limit and left > 0:
+            try:
+                served = self.runtime.serve_many(limit - len(batch), left,
+                                                 self.expected.length == 0)
+            except Exception as exc:  # as in invoke
+                batch.add(self._failed(exc))
+            else:
+                if served is None:
+                    batch.add(self.invoke())
+                else:
+                    batch.add_served(served, self._judge(served.last))
+            left = FLUSH_AFTER_NS - (time.perf_counter_ns() - began)
+        return batch
+
+    def _failed(self, exc: Exception) -> Measured:
+        """An engine error: this sample's failure, with the guest's last words if any."""
+        inv = Invocation(wall_ns=0, exit_code=None, error=one_line(exc))
+        return Measured(inv, self._judge(inv))
 
     def _judge(self, inv: Invocation) -> bool:
         assert self.runtime is not None and self.expected is not None
@@ -157,6 +166,7 @@ def _stream(session: Session, count: int, proto: TextIO) -> None:
         count -= len(batch)
         if window is not None:
             batch.columns["peak_rss_bytes"] = [window.read()] * len(batch)
+        batch.sent_ns = time.monotonic_ns()
         _send(proto, batch)
 
 

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections import deque
 from pathlib import Path
 from typing import Optional
@@ -51,9 +50,9 @@ class Worker:
     controller. The scratch directory (guest outputs, job files) is the controller's to make and
     remove: a worker killed by a timeout or a cancel cannot clean up after itself.
 
-    Replies are read by a thread of their own as they arrive, and stamped: a worker serving
-    warm requests streams them faster than the controller records them, and must not wait on
-    a full pipe for it (the cell's measuring time ends when its last sample arrived).
+    Replies are read by a thread of their own as they arrive: a worker serving warm requests
+    streams them faster than the controller records them, and must not wait on a full pipe
+    for it.
     """
 
     def __init__(self, log_path: Path) -> None:
@@ -66,10 +65,10 @@ class Worker:
         if cpu is not None:
             os.sched_setaffinity(self.proc.pid, {cpu})
         self._measured: deque[Measured] = deque()
-        self._replies: queue.SimpleQueue[tuple[float, Optional[bytes]]] = queue.SimpleQueue()
+        self._replies: queue.SimpleQueue[Optional[bytes]] = queue.SimpleQueue()
         self._ended = False
-        self.arrived: Optional[float] = None
-        """When the reply last handed out reached the controller (``time.monotonic``)."""
+        self.sent: Optional[float] = None
+        """When the worker sent the iteration last handed out (``time.monotonic`` seconds)."""
         self._reader = threading.Thread(target=self._read_replies, daemon=True,
                                         name=f"worker {self.proc.pid} replies")
         self._reader.start()
@@ -95,31 +94,29 @@ class Worker:
             if not isinstance(reply, Measurements):
                 return reply
             self._measured.extend(reply.items())
+            self.sent = reply.sent_ns / 1e9
         return self._measured.popleft()
 
     def _read_replies(self) -> None:
-        """The reader thread: each reply line with the time it arrived; None when the pipe
-        ends (the worker exited or was killed)."""
+        """The reader thread: each reply line as it arrives; None when the pipe ends (the
+        worker exited or was killed, and a line it had not finished is dropped)."""
         assert self.proc.stdout is not None
         fd, pending = self.proc.stdout.fileno(), b""
-        while True:
-            try:
-                chunk = os.read(fd, READ_CHUNK)
-            except OSError:
-                chunk = b""
-            arrived = time.monotonic()
-            if not chunk:
-                self._replies.put((arrived, None))
-                return
-            *lines, pending = (pending + chunk).split(b"\n")
-            for line in lines:
-                self._replies.put((arrived, line))
+        try:
+            while chunk := os.read(fd, READ_CHUNK):
+                *lines, pending = (pending + chunk).split(b"\n")
+                for line in lines:
+                    self._replies.put(line)
+        except OSError:
+            pass
+        finally:
+            self._replies.put(None)
 
     def _read(self, timeout_s: float) -> Message:
         if self._ended:
             raise WorkerLost(self._death())
         try:
-            arrived, line = self._replies.get(timeout=timeout_s)
+            line = self._replies.get(timeout=timeout_s)
         except queue.Empty:
             self.kill()
             raise WorkerLost(f"timed out: no answer within {timeout_s:.0f} s, the worker "
@@ -127,7 +124,6 @@ class Worker:
         if line is None:
             self._ended = True
             raise WorkerLost(self._death())
-        self.arrived = arrived
         try:
             return decode(line.decode())
         except ValueError as exc:
@@ -151,7 +147,8 @@ class Worker:
         self.kill()
         self.proc.wait()
         self._reader.join(timeout=5)  # the pipe ends with the worker's group
-        for stream in (self.proc.stdin, self.proc.stdout):
+        reading = self._reader.is_alive()  # (a guest's orphan holds it): keep its descriptor
+        for stream in (self.proc.stdin, None if reading else self.proc.stdout):
             if stream is not None:
                 with contextlib.suppress(OSError):
                     stream.close()

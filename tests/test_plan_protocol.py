@@ -78,16 +78,43 @@ def test_messages_survive_the_wire_unchanged() -> None:
             protocol.Measured(Invocation(0, None, error="timed out"), False),
             protocol.Measured(Invocation(7, 0, phases_ns={"load": 1, "execute": 2}), True)]),
         protocol.Measurements.of([protocol.Measured(Invocation(5, 0), True)] * 3),
-        protocol.Measurements.served(Served(3, {
-            "wall_ns": array("q", [9, 8]), "cpu_ns": array("q", [7, 6]), "fuel": [None] * 2,
-            "guest_memory_bytes": array("q", [1 << 16] * 2),
-            "phases_ns": {"instantiate": array("q", [2, 2]), "execute": array("q", [3, 1])}},
-            Invocation(4, None, phases_ns={"instantiate": 3}, error="trap")), False),
+        _served_batch(),
     ]
     for message in messages:
         line = protocol.encode(message)
         assert "\n" not in line
         assert protocol.decode(line) == message
+
+
+def _served_batch() -> protocol.Measurements:
+    """A batch as a host serving back to back hands it over: packed columns, then a request
+    that failed (it lacks a phase, so its packed column becomes a list), then a plain one."""
+    batch = protocol.Measurements.of([protocol.Measured(Invocation(5, 0, fuel=2), True)])
+    batch.add_served(Served(3, {
+        "wall_ns": array("q", [9, 8]), "cpu_ns": array("q", [7, 6]), "fuel": [None] * 2,
+        "guest_memory_bytes": array("q", [1 << 16] * 2),
+        "phases_ns": {"instantiate": array("q", [2, 2]), "execute": array("q", [3, 1])}},
+        Invocation(4, None, phases_ns={"instantiate": 3}, error="trap")), False)
+    batch.add(protocol.Measured(Invocation(6, 0, phases_ns={"load": 1}), True))
+    return batch
+
+
+def test_a_served_batch_keeps_its_columns_packed_until_a_gap() -> None:
+    batch = _served_batch()
+    assert len(batch) == 5
+    phases = batch.columns["phases_ns"]
+    assert phases["instantiate"] == [None, 2, 2, 3, None] and phases["load"][-1] == 1
+    assert isinstance(batch.columns["cpu_ns"], list)  # the first iteration had None there
+    assert [m.invocation.wall_ns for m in batch.items()] == [5, 9, 8, 4, 6]
+    assert [m.ok for m in batch.items()] == [True, True, True, False, True]
+    packed = protocol.Measurements.of([])
+    packed.add_served(Served(3, {
+        "wall_ns": array("q", [9, 8]), "cpu_ns": array("q", [7, 6]), "fuel": [None] * 2,
+        "guest_memory_bytes": [None] * 2, "phases_ns": {"execute": array("q", [3, 1])}},
+        Invocation(4, 0, cpu_ns=5, phases_ns={"execute": 2})), True)
+    assert isinstance(packed.columns["wall_ns"], array)
+    assert isinstance(packed.columns["phases_ns"]["execute"], array)
+    assert '"q"' in protocol.encode(packed)
 
 
 def _batch_line(n: int = 1, **changes: object) -> str:
@@ -108,6 +135,11 @@ UNEVEN_PHASES = _batch_line(phases_ns={"execute": [3, 4]})
 BAD_PACKING = _batch_line(wall_ns={"q": "not base64!"})
 SHORT_PACKING = _batch_line(wall_ns={"q": "AAAA"})
 NO_ITERATIONS = _batch_line(n=0)
+HUGE_BATCH = _batch_line(n=10**20, wall_ns={"same": 5})
+NESTED_VALUE = _batch_line(wall_ns=[{"same": 1}])
+LIST_AS_SAME = _batch_line(cpu_ns={"same": [1]})
+PACKED_TEXT = _batch_line(error={"q": "AAAAAAAAAAA="})
+BOOL_AS_NUMBER = _batch_line(wall_ns=[True])
 
 
 @pytest.mark.parametrize("line", ['{"type": "Nope"}', '{"type": "Failed"}', "[1]",
@@ -115,7 +147,8 @@ NO_ITERATIONS = _batch_line(n=0)
                                   '{"type": "Measurements"}',
                                   '{"type": "Measurements", "columns": 5}', EMPTY_BATCH,
                                   UNEVEN_BATCH, UNEVEN_PHASES, BAD_PACKING, SHORT_PACKING,
-                                  NO_ITERATIONS,
+                                  NO_ITERATIONS, HUGE_BATCH, NESTED_VALUE, LIST_AS_SAME,
+                                  PACKED_TEXT, BOOL_AS_NUMBER,
                                   '{"type": "Prepared", "footprint_bytes": "x", "reference": 1}'])
 def test_garbage_on_the_wire_is_a_value_error(line: str) -> None:
     with pytest.raises(ValueError):

@@ -5,6 +5,7 @@ host (the switches its ablation turns off) serves exactly the same results."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,15 +21,17 @@ from test_faults import (  # noqa: F401  (fault_builds_fixture: the fixture faul
 
 from engine import datafiles
 from engine.artifacts import Artifact
+from engine.benchmarks import BENCHMARKS
 from engine.cell_run import PREPARE_TIMEOUT_S, CellRun
 from engine.events import CellFinished, RunError, SampleRecorded
 from engine.options import RunOptions
 from engine.plan import make_plan
-from engine.protocol import Invoke, Measurements, Prepare, Prepared, ReferenceSpec
+from engine.protocol import Invoke, Measurements, Prepare, Prepared, ReferenceSpec, one_line
 from engine.runner import Run
 from engine.runtimes.base import Invocation
-from engine.runtimes.wasmtime import Tuning
+from engine.runtimes.wasmtime import Tuning, WasmtimeHost
 from engine.runtimes.wasmtime_ablation import CONFIGURATIONS, measure, runtime_with
+from engine.runtimes.wasmtime_lean import LeanRequests
 from engine.worker import FLUSH_AFTER_NS
 from engine.worker_client import Worker
 
@@ -118,6 +121,41 @@ def test_the_loop_serves_silent_requests_back_to_back(fault_builds, tmp_path):
         served = serve(40, 10**12, silent=True)
         assert served.count == 1 and served.last.exit_code == 2
         assert stderr.read_bytes() == b"no say file\n"
+    finally:
+        host.close()
+
+
+def test_a_failing_preopen_fails_the_request_in_the_loop_as_in_python(fault_builds, tmp_path):
+    """The data directory gone between requests: the loop's request fails with the reason the
+    Python calls give, and its files are left for the check."""
+    errors = []
+    for which, tuning in (("loop", DEFAULT), ("python", Tuning(calls="untyped"))):
+        host = InProcess(fault_builds[("say", "wasm")], tmp_path / which, "warm", tuning)
+        (host.data / "say").write_bytes(b"")
+        try:
+            assert host.invoke()[0].exit_code == 0
+            shutil.rmtree(host.data)
+            try:
+                inv = host.invoke()[0]
+                errors.append((inv.exit_code, inv.error))
+            except Exception as exc:  # the Python calls raise; the worker records it so
+                errors.append((None, one_line(exc)))
+        finally:
+            host.close()
+    (loop_exit, loop), (_, python) = errors
+    assert loop_exit is None and loop == f"WasmtimeError: cannot preopen {tmp_path}/loop/data"
+    assert python == f"WasmtimeError: cannot preopen {tmp_path}/python/data"
+
+
+def test_a_cold_host_makes_its_one_request_from_python(fault_builds, tmp_path):
+    """A cold host serves one request: it makes the calls from Python and never looks for
+    the loop's library (finding it would add to every cold start)."""
+    job = fault_job("wasmtime", fault_builds[("say", "wasm")], tmp_path, "cold")
+    job = replace(job, stdout_path=str(tmp_path / "out"), stderr_path=str(tmp_path / "err"))
+    host = WasmtimeHost(job)
+    host.start()
+    try:
+        assert type(host.requests) is LeanRequests
     finally:
         host.close()
 
@@ -216,17 +254,20 @@ def test_the_ablation_measures_every_configuration(built) -> None:
     assert all(len(w) == 6 and all(ns > 0 for ns in w) for w in walls.values())
 
 
-def test_iterations_stream_in_batches_each_carrying_its_windows_peak(built, tmp_path) -> None:
+@pytest.mark.parametrize("benchmark,size", [("nop", 0), ("nbody", 10)])
+def test_iterations_stream_in_batches_each_carrying_its_windows_peak(built, tmp_path, benchmark,
+                                                                     size) -> None:
     """The worker answers one Invoke with batches of iterations (``Measurements``), every one
     of them, in order, and ok; every sample of a batch carries the batch's peak RSS, a real
-    one."""
+    one. A program that prints (each of its outputs checked on its own) is batched too."""
     count = 3000
-    nop = next(a for a in built if a.benchmark == "nop" and a.target == "wasm")
-    job = replace(fault_job("wasmtime", nop.path, tmp_path, "warm"), benchmark="nop",
-                  argv=["nop"])
+    program = next(a for a in built if a.benchmark == benchmark and a.target == "wasm")
+    job = replace(fault_job("wasmtime", program.path, tmp_path, "warm"), benchmark=benchmark,
+                  argv=[benchmark, *BENCHMARKS[benchmark].guest_args(size)])
     worker = Worker(tmp_path / "worker.log")
     try:
-        prepared = worker.request(Prepare("wasmtime", job, ReferenceSpec("nop", 0, None, "")),
+        prepared = worker.request(Prepare("wasmtime", job,
+                                          ReferenceSpec(benchmark, size, None, "")),
                                   PREPARE_TIMEOUT_S)
         assert isinstance(prepared, Prepared), prepared
         worker.send(Invoke(count))
@@ -238,8 +279,9 @@ def test_iterations_stream_in_batches_each_carrying_its_windows_peak(built, tmp_
     finally:
         worker.close()
     items = [m for b in batches for m in b.items()]
-    assert len(batches) > 1, f"{count} warm nops take longer than one batch of " \
+    assert len(batches) > 1, f"{count} warm requests take longer than one batch of " \
         f"{FLUSH_AFTER_NS / 1e6:.0f} ms"
+    assert len(batches) < count / 10, "requests are batched, not sent one by one"
     assert len(items) == count and all(m.ok for m in items), items[0]
     for batch in batches:
         peaks = {m.invocation.peak_rss_bytes for m in batch.items()}

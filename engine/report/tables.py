@@ -153,8 +153,8 @@ def harness(model: RunModel) -> Optional[Table]:
     table = Table("harness overhead",
                   ["cell", "samples", "measuring", "in samples", "harness per sample",
                    "measuring ÷ in samples", "measuring ÷ (samples × median)"],
-                  caption="measuring: from a cell's first request to the arrival of its last "
-                          "sample; in samples: the sum of their wall times, warm-ups and "
+                  caption="measuring: from a cell's first request to the worker's sending of "
+                          "its last sample; in samples: the sum of their wall times, warm-ups and "
                           "failures included; the difference is the harness's (clocks, output "
                           "checks, the pipe, a fresh worker after a lost one, whose sample "
                           "records no wall time); over samples × median, the samples' own "

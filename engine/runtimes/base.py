@@ -148,7 +148,7 @@ class Runtime(ABC):
     def peak_window(self) -> Optional[PeakRss]:
         """For requests served inside the worker itself: its own high-water mark, which the
         worker resets and reads once per batch of iterations it streams (``engine.worker``),
-        since a read costs a fifth of a warm instance. None (the default) when each
+        since a read costs about as much as a warm instance. None (the default) when each
         iteration measures its own peak (a process per request, or a host of its own)."""
         return None
 

@@ -27,7 +27,7 @@ from typing import Any, ClassVar, Optional
 from ..files import write_atomic
 from .base import Availability, Invocation, Served, distribution_bytes
 from .embedded import EmbeddedHost, EmbeddedRuntime
-from .wasmtime_lean import FUEL_BUDGET, LeanRequests, trap_error
+from .wasmtime_lean import FUEL_BUDGET, GuestRequests, LeanRequests, trap_error
 from .wasmtime_loop import LoopRequests
 
 POOL_SLOTS = 2
@@ -64,7 +64,8 @@ CALLS = {
     "typed": "direct C-API calls from Python (LeanRequests), ctypes converting each argument "
              "to wasmtime-py's declared types",
     "untyped": "the same calls without conversions (wasmtime_lean.without_argtypes)",
-    "loop": "the same calls made by a loop in C, requests back to back (wasmtime_loop)",
+    "loop": "the same calls made by a loop in C, silent requests back to back (wasmtime_loop; "
+            "a cold host, which makes one request, makes the untyped calls)",
 }
 
 
@@ -84,7 +85,7 @@ class WasmtimeHost(EmbeddedHost):
     """Engine + precompiled module; each ``run`` gets a fresh store, WASI context and instance."""
 
     tuning: ClassVar[Tuning] = Tuning()
-    requests: Optional[LeanRequests] = None
+    requests: Optional[GuestRequests] = None
 
     def start(self) -> None:
         import wasmtime
@@ -96,11 +97,19 @@ class WasmtimeHost(EmbeddedHost):
         self.precompile()
         self.linker = wasmtime.Linker(self.engine)
         self.linker.define_wasi()
-        way = self.tuning.calls
-        kind = {"typed": LeanRequests, "untyped": LeanRequests, "loop": LoopRequests}.get(way)
-        self.requests = kind(wasmtime, self.engine, self.job, untyped=way != "typed") \
-            if kind is not None else None
+        self.requests = self._requests()
         self.outputs = self.requests.outputs if self.requests is not None else None
+
+    def _requests(self) -> Optional[GuestRequests]:
+        """How requests are made (``Tuning.calls``). A cold host makes one: it takes the
+        Python calls, as the loop would only add finding and loading its library to every
+        cold start."""
+        calls = self.tuning.calls
+        if calls == "loop" and self.job.mode != "cold":
+            return LoopRequests(self.wasmtime, self.engine, self.job)
+        if calls == "objects":
+            return None
+        return LeanRequests(self.wasmtime, self.engine, self.job, untyped=calls != "typed")
 
     def _config(self) -> Any:
         """The engine settings; only ``consume_fuel`` and ``memory_init_cow`` are recorded in

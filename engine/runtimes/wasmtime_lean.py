@@ -1,14 +1,16 @@
-"""Warm wasmtime requests through Wasmtime's C API from Python (``LeanRequests``).
+"""Wasmtime requests through its C API from Python (``LeanRequests``).
 
-The requests a FaaS host must make, prepared once and made as direct ctypes calls into the
-library wasmtime-py loaded. ``wasmtime_loop`` makes the same calls from C; these remain as the
-step of the ablation between wasmtime-py's object API and the loop.
+The requests a FaaS host must make, prepared once (``GuestRequests``) and made as direct ctypes
+calls into the library wasmtime-py loaded. ``wasmtime_loop`` makes the same calls from C for
+warm and load requests; these serve a cold host, which makes one request, and are the step
+of the ablation between wasmtime-py's object API and the loop.
 """
 
 from __future__ import annotations
 
 import ctypes
 import time
+from abc import ABC, abstractmethod
 from typing import Any, Optional
 
 from .base import Invocation, Job
@@ -33,65 +35,33 @@ def without_argtypes(dll: Any, name: str) -> Any:
     return twin
 
 
-class LeanRequests:
-    """Fresh instances of one module through Wasmtime's C API (``wasmtime._ffi``, the bindings
-    wasmtime-py itself calls), doing per request only what a FaaS host must.
+C_API = ("wasmtime_store_new", "wasmtime_store_context", "wasmtime_store_limiter",
+         "wasmtime_store_delete", "wasmtime_context_set_fuel", "wasmtime_context_get_fuel",
+         "wasi_config_new", "wasi_config_set_argv", "wasi_config_set_stdout_custom",
+         "wasi_config_set_stderr_custom", "wasi_config_preopen_dir", "wasi_config_delete",
+         "wasmtime_context_set_wasi", "wasmtime_instance_pre_instantiate",
+         "wasmtime_instance_export_get", "wasmtime_func_call", "wasmtime_memory_data_size",
+         "wasmtime_error_exit_status", "wasmtime_error_delete")
+"""The C API functions a request calls, in the order of ``wasmtime_loop.c``'s ``struct api``."""
 
-    Prepared once: the C functions (``without_argtypes``), every argument that does not change as C
-    data, the out-parameters, and the output files (``GuestOutputs``); the guest's writes go
-    straight to them through libc ``write`` as WASI's custom output callback, with no Python in
-    between. Per request: both output files are emptied, then come a store (memory limit,
-    fuel), a WASI context (argv, the read-only preopen, stdout and stderr), an instance from
-    the ``InstancePre``, the ``_start`` export by name and the call; the memory size and fuel
-    are read back and the store is deleted, which returns the instance's slot to the pool (the
-    "teardown" phase, inside the request's wall time).
-    """
 
-    def __init__(self, wt: Any, engine: Any, job: Job, untyped: bool) -> None:
-        dll = wt._ffi.dll
+class GuestRequests(ABC):
+    """What every request of one module shares, prepared once as C data: argv, the preopened
+    directory, the output files (``GuestOutputs``), the slots the instance and its exports are
+    written to, and the module's ``InstancePre`` (``load``)."""
+
+    def __init__(self, wt: Any, engine: Any, job: Job) -> None:
         self.wt, self.ffi, self.job = wt, wt._ffi, job
-        function = without_argtypes if untyped else getattr
-        (self.store_new, self.store_context, self.store_limiter, self.store_delete,
-         self.set_fuel, self.get_fuel, self.wasi_new, self.wasi_argv, self.wasi_stdout,
-         self.wasi_stderr, self.wasi_preopen, self.set_wasi, self.instantiate, self.export_get,
-         self.call, self.memory_size) = (function(dll, name) for name in (
-            "wasmtime_store_new", "wasmtime_store_context", "wasmtime_store_limiter",
-            "wasmtime_store_delete", "wasmtime_context_set_fuel", "wasmtime_context_get_fuel",
-            "wasi_config_new", "wasi_config_set_argv", "wasi_config_set_stdout_custom",
-            "wasi_config_set_stderr_custom", "wasi_config_preopen_dir",
-            "wasmtime_context_set_wasi", "wasmtime_instance_pre_instantiate",
-            "wasmtime_instance_export_get", "wasmtime_func_call", "wasmtime_memory_data_size"))
         self.engine_ptr = engine.ptr()
-        self.no_store_finalizer = dll.wasmtime_store_new.argtypes[2]()
-        self.no_output_finalizer = dll.wasi_config_set_stdout_custom.argtypes[3]()
-        # libc's write(int fd, const void *buf, size_t n) has the callback's shape, with the
-        # callback's data pointer as the fd.
-        libc_write = ctypes.cast(ctypes.CDLL(None).write, ctypes.c_void_p).value
-        self.write = dll.wasi_config_set_stdout_custom.argtypes[1](libc_write)
         args = (ctypes.c_char_p * len(job.argv))(*(arg.encode() for arg in job.argv))
         self.argc = ctypes.c_size_t(len(job.argv))
         self.argv = ctypes.cast(args, ctypes.POINTER(ctypes.POINTER(ctypes.c_char)))
         # char arrays: typed calls take them as char *, as untyped ones do
         self.host_dir = ctypes.create_string_buffer(job.host_dir.encode())
         self.guest_dir = ctypes.create_string_buffer(job.guest_dir.encode())
-        self.limits = (ctypes.c_int64(job.options.wasm_memory_bytes),
-                       *(ctypes.c_int64(-1) for _ in range(4)))  # the rest: no limit
         self.fuel, self.fuel_budget = job.options.fuel, ctypes.c_uint64(FUEL_BUDGET)
-        self.start_name = ctypes.create_string_buffer(b"_start")
-        self.memory_name = ctypes.create_string_buffer(b"memory")
-        self.start_length = ctypes.c_size_t(len(self.start_name.value))
-        self.memory_length = ctypes.c_size_t(len(self.memory_name.value))
-        self.no_values = ctypes.c_size_t(0)
         self.outputs = GuestOutputs(job)
-        self.stdout_fd = ctypes.c_void_p(self.outputs.stdout)
-        self.stderr_fd = ctypes.c_void_p(self.outputs.stderr)
         self.instance, self.item = self.ffi.wasmtime_instance_t(), self.ffi.wasmtime_extern_t()
-        self.fuel_left = ctypes.c_uint64()
-        self.instance_ref, self.item_ref = ctypes.byref(self.instance), ctypes.byref(self.item)
-        self.func_ref = ctypes.byref(self.item.of.func)
-        self.memory_ref = ctypes.byref(self.item.of.memory)
-        self.fuel_ref = ctypes.byref(self.fuel_left)
-        self._new_trap_slot()
 
     def load(self, module: Any, pre: Any) -> None:
         """Serve ``module`` from now on (``pre`` is its InstancePre, kept alive here)."""
@@ -104,9 +74,58 @@ class LeanRequests:
     def close(self) -> None:
         self.outputs.close()
 
+    @abstractmethod
     def run(self) -> Invocation:
         """One request, to the deletion of its store: a request ends when its instance is gone,
         as a native or container request ends when its process has exited."""
+
+
+class LeanRequests(GuestRequests):
+    """Fresh instances of one module through Wasmtime's C API (``wasmtime._ffi``, the bindings
+    wasmtime-py itself calls), doing per request only what a FaaS host must.
+
+    Prepared once, besides ``GuestRequests``' data: the C functions (``without_argtypes``), the
+    other arguments that do not change, and the out-parameters; the guest's writes go straight
+    to the output files through libc ``write`` as WASI's custom output callback, with no Python
+    in between. Per request: both output files are emptied, then come a store (memory limit,
+    fuel), a WASI context (argv, the read-only preopen, stdout and stderr), an instance from
+    the ``InstancePre``, the ``_start`` export by name and the call; the memory size and fuel
+    are read back and the store is deleted, which returns the instance's slot to the pool (the
+    "teardown" phase, inside the request's wall time).
+    """
+
+    def __init__(self, wt: Any, engine: Any, job: Job, untyped: bool) -> None:
+        super().__init__(wt, engine, job)
+        dll = wt._ffi.dll
+        function = without_argtypes if untyped else getattr
+        (self.store_new, self.store_context, self.store_limiter, self.store_delete,
+         self.set_fuel, self.get_fuel, self.wasi_new, self.wasi_argv, self.wasi_stdout,
+         self.wasi_stderr, self.wasi_preopen, self.wasi_delete, self.set_wasi, self.instantiate,
+         self.export_get, self.call, self.memory_size, _, _) = (function(dll, name)
+                                                                for name in C_API)
+        self.no_store_finalizer = dll.wasmtime_store_new.argtypes[2]()
+        self.no_output_finalizer = dll.wasi_config_set_stdout_custom.argtypes[3]()
+        # libc's write(int fd, const void *buf, size_t n) has the callback's shape, with the
+        # callback's data pointer as the fd.
+        libc_write = ctypes.cast(ctypes.CDLL(None).write, ctypes.c_void_p).value
+        self.write = dll.wasi_config_set_stdout_custom.argtypes[1](libc_write)
+        self.limits = (ctypes.c_int64(job.options.wasm_memory_bytes),
+                       *(ctypes.c_int64(-1) for _ in range(4)))  # the rest: no limit
+        self.start_name = ctypes.create_string_buffer(b"_start")
+        self.memory_name = ctypes.create_string_buffer(b"memory")
+        self.start_length = ctypes.c_size_t(len(self.start_name.value))
+        self.memory_length = ctypes.c_size_t(len(self.memory_name.value))
+        self.no_values = ctypes.c_size_t(0)
+        self.stdout_fd = ctypes.c_void_p(self.outputs.stdout)
+        self.stderr_fd = ctypes.c_void_p(self.outputs.stderr)
+        self.fuel_left = ctypes.c_uint64()
+        self.instance_ref, self.item_ref = ctypes.byref(self.instance), ctypes.byref(self.item)
+        self.func_ref = ctypes.byref(self.item.of.func)
+        self.memory_ref = ctypes.byref(self.item.of.memory)
+        self.fuel_ref = ctypes.byref(self.fuel_left)
+        self._new_trap_slot()
+
+    def run(self) -> Invocation:
         self.outputs.reset()
         t0 = time.perf_counter_ns()
         store = self.store_new(self.engine_ptr, None, self.no_store_finalizer)
@@ -128,7 +147,7 @@ class LeanRequests:
         self.wasi_stdout(wasi, self.write, self.stdout_fd, self.no_output_finalizer)
         self.wasi_stderr(wasi, self.write, self.stderr_fd, self.no_output_finalizer)
         if not self.wasi_preopen(wasi, self.host_dir, self.guest_dir, False):
-            self.ffi.wasi_config_delete(wasi)
+            self.wasi_delete(wasi)
             raise self.wt.WasmtimeError(f"cannot preopen {self.job.host_dir}")
         self._check(self.set_wasi(cx, wasi))  # takes the config, even when it fails
         error = self.instantiate(self.pre_ptr, cx, self.instance_ref, self.trap_ref)

@@ -10,9 +10,11 @@
  * the last one's output.
  *
  * The C API's functions come as pointers from the libwasmtime that wasmtime-py loaded, and its
- * structs (instance, extern) as memory wasmtime-py's own ctypes types allocated: this file
- * needs no wasmtime header and cannot disagree with the library in use.
+ * structs (instance, extern) as memory wasmtime-py's own ctypes types allocated, so this file
+ * needs no wasmtime header. The signatures below are those of the wasmtime-py faasbench pins;
+ * wasmtime_loop.check_api compares their arity with wasmtime-py's declarations before use.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,7 +45,7 @@ typedef size_t (*memory_size_fn)(void *context, void *memory);
 typedef bool (*exit_status_fn)(void *error, int *status);
 typedef void (*error_delete_fn)(void *error);
 
-/* The C API functions, in this order (wasmtime_loop.API). */
+/* The C API functions, in this order (wasmtime_lean.C_API). */
 struct api {
     store_new_fn store_new;
     store_context_fn store_context;
@@ -107,11 +109,13 @@ static int64_t clock_ns(clockid_t clock) {
     return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 }
 
+/* WASI's custom output: bytes written, or minus the errno, as wasmtime expects. */
 static ptrdiff_t write_output(void *data, const unsigned char *bytes, size_t length) {
     struct output *output = data;
     ssize_t written = write((int)output->fd, bytes, length);
-    if (written > 0)
-        output->written += written;
+    if (written < 0)
+        return -errno;
+    output->written += written;
     return written;
 }
 
@@ -140,7 +144,8 @@ static bool give_wasi(const struct api *api, struct function *fn, void *context,
     return !last->error;
 }
 
-/* Instantiate and run `_start` in a fresh store's context, filling in request `i`. */
+/* Instantiate and run `_start` in a fresh store's context, filling in request `i`; its
+ * instantiate phase began at `t0`. */
 static void run(const struct api *api, struct function *fn, void *context,
                 const struct columns *cols, int i, int64_t t0, struct last *last) {
     void *trap = NULL;
@@ -188,7 +193,8 @@ static void run(const struct api *api, struct function *fn, void *context,
 /* One request, from emptying the output files to its store's deletion. Its CPU time runs from
  * the previous request's reading of the thread's CPU clock (a system call) to its own: one
  * reading per request, whose cost each request carries once, as it would carry half of each of
- * two readings of its own. */
+ * two readings of its own; it also covers the few stores between requests, so a nop's CPU time
+ * may exceed its wall time by a fraction of a microsecond. */
 static void serve_one(const struct api *api, struct function *fn, const struct columns *cols,
                       int i, int64_t *cpu, struct last *last) {
     *last = (struct last){.stage = RAN, .exit_code = -1};
@@ -197,10 +203,11 @@ static void serve_one(const struct api *api, struct function *fn, const struct c
     int64_t t0 = clock_ns(CLOCK_MONOTONIC);
     empty(&fn->out);
     empty(&fn->err);
+    int64_t instantiating = clock_ns(CLOCK_MONOTONIC);
     void *store = api->store_new(fn->engine, NULL, NULL);
     void *context = api->store_context(store);
     api->store_limiter(store, fn->memory_limit, -1, -1, -1, -1);
-    run(api, fn, context, cols, i, t0, last);
+    run(api, fn, context, cols, i, instantiating, last);
     int64_t deleting = clock_ns(CLOCK_MONOTONIC);
     api->store_delete(store); /* returns the instance's slot to the pool */
     int64_t t3 = clock_ns(CLOCK_MONOTONIC);
