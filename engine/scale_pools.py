@@ -273,8 +273,9 @@ class ContainerPool(Pool):
         slots = list(self.slots.values())
         pss, rss, count = sizes(shims(s.container for s in slots if s.container))
         used = sum(cgroup_usage(s.cgroup) for s in slots if s.cgroup is not None)
-        daemons = engine_daemons(self.socket)
-        return MemoryFigures(pss, rss, count, used, sizes(daemons)[0] if daemons else None)
+        daemon_pss, _, readable = sizes(engine_daemons(self.socket))
+        # None, not 0, when the daemons are not ours to read (root's, for another user)
+        return MemoryFigures(pss, rss, count, used, daemon_pss if readable else None)
 
     def close(self) -> None:
         def down(slot: ContainerSlot) -> None:
