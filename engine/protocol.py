@@ -152,28 +152,27 @@ class Measurements:
     def add_served(self, served: Served, last_ok: bool) -> None:
         """Add ``Runtime.serve_many``'s requests (all correct but the last, whose output check
         is ``last_ok``), keeping packed columns packed."""
-        count, before = served.count - 1, len(self)
-        clean = {"exit_code": [0] * count, "error": [None] * count,
-                 "peak_rss_bytes": [None] * count, **served.clean, "ok": [True] * count}
-        columns, phases = self.columns, self.columns["phases_ns"]
-        for name in (*_SCALARS, "ok"):
-            columns[name] = _extended(columns[name], clean[name])
-        for name in clean["phases_ns"].keys() - phases.keys():
-            phases[name] = [None] * before
-        for name, column in phases.items():
-            phases[name] = _extended(column, clean["phases_ns"].get(name, [None] * count))
+        count = served.count - 1
+        self._extend({"exit_code": [0] * count, "error": [None] * count,
+                      "peak_rss_bytes": [None] * count, **served.clean, "ok": [True] * count},
+                     count)
         self.add(Measured(served.last, last_ok))
 
     def add(self, item: Measured) -> None:
-        columns, inv = self.columns, item.invocation
-        for name in _SCALARS:
-            columns[name] = _appended(columns[name], getattr(inv, name))
-        phases = columns["phases_ns"]
-        for name in inv.phases_ns.keys() - phases.keys():
-            phases[name] = [None] * len(self)
+        inv = item.invocation
+        self._extend({**{name: [getattr(inv, name)] for name in _SCALARS},
+                      "phases_ns": {name: [ns] for name, ns in inv.phases_ns.items()},
+                      "ok": [item.ok]}, 1)
+
+    def _extend(self, columns: dict[str, Any], count: int) -> None:
+        """Append ``count`` iterations given as columns; a phase either side lacks is None."""
+        before, phases = len(self), self.columns["phases_ns"]
+        for name in (*_SCALARS, "ok"):
+            self.columns[name] = _extended(self.columns[name], columns[name])
+        for name in columns["phases_ns"].keys() - phases.keys():
+            phases[name] = [None] * before
         for name, column in phases.items():
-            phases[name] = _appended(column, inv.phases_ns.get(name))
-        columns["ok"].append(item.ok)
+            phases[name] = _extended(column, columns["phases_ns"].get(name, [None] * count))
 
     def __len__(self) -> int:
         return len(self.columns["ok"])
@@ -218,19 +217,12 @@ class Measurements:
         return cls(columns, sent)
 
 
-def _appended(column: Column, value: Any) -> Column:
-    """``column`` with ``value`` added (a packed column that meets a None becomes a list)."""
-    if value is None and isinstance(column, array):
-        column = column.tolist()
-    column.append(value)
-    return column
-
-
 def _extended(column: Column, values: Column) -> Column:
-    """``column`` followed by ``values`` (packed only while both are)."""
+    """``column`` followed by ``values``: packed while every value is a whole number (an empty
+    column takes a packed one's packing), a list once one is None."""
     if isinstance(values, array) and not column:
         return array("q", values)
-    if isinstance(column, array) and not isinstance(values, array):
+    if isinstance(column, array) and None in values:
         column = column.tolist()
     column.extend(values)
     return column

@@ -72,7 +72,8 @@ class CellState:
     machine: Optional[str] = None
     """The host it ran on, for a run on several hosts (``cell_id`` then starts with it)."""
     measure_seconds: Optional[float] = None
-    """From its first request to its last sample (``CellFinished``): what the harness costs."""
+    """``CellFinished.measure_seconds``: from its first request to the worker's sending of its
+    last sample, which with the samples' own time gives the harness's cost."""
     samples: list[SampleRecorded] = field(default_factory=list, repr=False)
     """Every sample as recorded, warm-ups and failures included: the per-sample exports."""
     _sorted: list[int] = field(default_factory=list, repr=False)

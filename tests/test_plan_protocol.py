@@ -90,7 +90,7 @@ def _served_batch() -> protocol.Measurements:
     """A batch as a host serving back to back hands it over: packed columns, then a request
     that failed (it lacks a phase, so its packed column becomes a list), then a plain one."""
     batch = protocol.Measurements.of([protocol.Measured(Invocation(5, 0, fuel=2), True)])
-    batch.add_served(Served(3, {
+    batch.add_served(Served({
         "wall_ns": array("q", [9, 8]), "cpu_ns": array("q", [7, 6]), "fuel": [None] * 2,
         "guest_memory_bytes": array("q", [1 << 16] * 2),
         "phases_ns": {"instantiate": array("q", [2, 2]), "execute": array("q", [3, 1])}},
@@ -108,7 +108,7 @@ def test_a_served_batch_keeps_its_columns_packed_until_a_gap() -> None:
     assert [m.invocation.wall_ns for m in batch.items()] == [5, 9, 8, 4, 6]
     assert [m.ok for m in batch.items()] == [True, True, True, False, True]
     packed = protocol.Measurements.of([])
-    packed.add_served(Served(3, {
+    packed.add_served(Served({
         "wall_ns": array("q", [9, 8]), "cpu_ns": array("q", [7, 6]), "fuel": [None] * 2,
         "guest_memory_bytes": [None] * 2, "phases_ns": {"execute": array("q", [3, 1])}},
         Invocation(4, 0, cpu_ns=5, phases_ns={"execute": 2})), True)
@@ -140,6 +140,7 @@ NESTED_VALUE = _batch_line(wall_ns=[{"same": 1}])
 LIST_AS_SAME = _batch_line(cpu_ns={"same": [1]})
 PACKED_TEXT = _batch_line(error={"q": "AAAAAAAAAAA="})
 BOOL_AS_NUMBER = _batch_line(wall_ns=[True])
+NEGATIVE_STAMP = _batch_line().replace('"sent_ns": 0', '"sent_ns": -1')
 
 
 @pytest.mark.parametrize("line", ['{"type": "Nope"}', '{"type": "Failed"}', "[1]",
@@ -148,7 +149,7 @@ BOOL_AS_NUMBER = _batch_line(wall_ns=[True])
                                   '{"type": "Measurements", "columns": 5}', EMPTY_BATCH,
                                   UNEVEN_BATCH, UNEVEN_PHASES, BAD_PACKING, SHORT_PACKING,
                                   NO_ITERATIONS, HUGE_BATCH, NESTED_VALUE, LIST_AS_SAME,
-                                  PACKED_TEXT, BOOL_AS_NUMBER,
+                                  PACKED_TEXT, BOOL_AS_NUMBER, NEGATIVE_STAMP,
                                   '{"type": "Prepared", "footprint_bytes": "x", "reference": 1}'])
 def test_garbage_on_the_wire_is_a_value_error(line: str) -> None:
     with pytest.raises(ValueError):

@@ -28,6 +28,7 @@ from engine.options import RunOptions
 from engine.plan import make_plan
 from engine.protocol import Invoke, Measurements, Prepare, Prepared, ReferenceSpec, one_line
 from engine.runner import Run
+from engine.runtimes import wasmtime_loop
 from engine.runtimes.base import Invocation
 from engine.runtimes.wasmtime import Tuning, WasmtimeHost
 from engine.runtimes.wasmtime_ablation import CONFIGURATIONS, measure, runtime_with
@@ -156,6 +157,29 @@ def test_a_cold_host_makes_its_one_request_from_python(fault_builds, tmp_path):
     host.start()
     try:
         assert type(host.requests) is LeanRequests
+    finally:
+        host.close()
+
+
+def test_a_wasmtime_with_other_signatures_is_refused(fault_builds, tmp_path, monkeypatch):
+    """The loop calls the C API with the signatures of the pinned wasmtime-py; one whose
+    functions take other arguments is refused with the reason, not called wrongly. A stand-in
+    for the other version (none can be installed beside the pinned one): the loop is told it
+    passes what a newer wasi_config_preopen_dir takes (two permission words, six in all)."""
+    import wasmtime
+
+    wasmtime_loop.check_api(wasmtime._ffi.dll, wasmtime)  # the pinned one is accepted
+    monkeypatch.setitem(wasmtime_loop.ARITY, "wasi_config_preopen_dir", 6)
+    with pytest.raises(wasmtime.WasmtimeError, match="wasi_config_preopen_dir takes 4 arguments "
+                       "and faasbench's request loop passes 6"):
+        InProcess(fault_builds[("say", "wasm")], tmp_path, "warm")
+
+
+def test_the_loop_serves_at_least_one_request(fault_builds, tmp_path):
+    host = InProcess(fault_builds[("say", "wasm")], tmp_path, "warm")
+    try:
+        with pytest.raises(ValueError, match="at least one request, not 0"):
+            host.runtime.host.requests.serve(0, 10**9, silent=True)
     finally:
         host.close()
 

@@ -70,11 +70,14 @@ class Served:
     ran, exited 0 and printed nothing, as its reference does; the last is for the worker to
     judge, its output still in the job's files."""
 
-    count: int
     clean: dict[str, Any]
     """The requests before the last, column by column: ``Invocation``'s field names, with
     ``phases_ns`` a column per phase."""
     last: Invocation
+
+    @property
+    def count(self) -> int:
+        return len(self.clean["wall_ns"]) + 1
 
 
 def distribution_bytes(name: str) -> Optional[int]:

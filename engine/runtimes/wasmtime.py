@@ -162,9 +162,9 @@ class WasmtimeHost(EmbeddedHost):
         return self._run_with_objects()
 
     def serve_many(self, limit: int, budget_ns: int, silent: bool) -> Optional[Served]:
-        if isinstance(self.requests, LoopRequests):
-            return self.requests.serve(limit, budget_ns, silent)
-        return None
+        if self.requests is None:
+            return None
+        return self.requests.serve(limit, budget_ns, silent)
 
     def _run_with_objects(self) -> Invocation:
         """A request through wasmtime-py's object API, which ``LeanRequests`` is measured

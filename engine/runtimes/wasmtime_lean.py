@@ -13,7 +13,7 @@ import time
 from abc import ABC, abstractmethod
 from typing import Any, Optional
 
-from .base import Invocation, Job
+from .base import Invocation, Job, Served
 from .embedded import GuestOutputs
 
 FUEL_BUDGET = 1 << 62
@@ -73,6 +73,10 @@ class GuestRequests(ABC):
 
     def close(self) -> None:
         self.outputs.close()
+
+    def serve(self, limit: int, budget_ns: int, silent: bool) -> Optional[Served]:
+        """``Runtime.serve_many``; None: these requests are made one ``run`` at a time."""
+        return None
 
     @abstractmethod
     def run(self) -> Invocation:

@@ -45,7 +45,7 @@ class _Function(ctypes.Structure):
                 ("argc", ctypes.c_size_t), ("argv", ctypes.c_void_p),
                 ("host_dir", ctypes.c_char_p), ("guest_dir", ctypes.c_char_p),
                 ("memory_limit", ctypes.c_int64), ("fuel_budget", ctypes.c_uint64),
-                ("has_memory", ctypes.c_int32), ("expect_output", ctypes.c_int32),
+                ("has_memory", ctypes.c_int32),
                 ("out", _Output), ("err", _Output),
                 ("instance", ctypes.c_void_p), ("item", ctypes.c_void_p),
                 ("func", ctypes.c_void_p), ("memory", ctypes.c_void_p)]
@@ -60,8 +60,7 @@ _Columns = type("_Columns", (ctypes.Structure,),
 
 class _Last(ctypes.Structure):
     _fields_ = [("stage", ctypes.c_int32), ("exit_code", ctypes.c_int32),
-                ("error", ctypes.c_void_p), ("trap", ctypes.c_void_p),
-                ("stdout_bytes", ctypes.c_int64)]
+                ("error", ctypes.c_void_p), ("trap", ctypes.c_void_p)]
 
 
 RAN, SETUP_FAILED, PREOPEN_FAILED, INSTANTIATION_FAILED = range(4)
@@ -85,7 +84,7 @@ def library() -> Any:
     serve = ctypes.CDLL(str(path)).faasbench_serve
     serve.restype = ctypes.c_int
     serve.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int,
-                      ctypes.c_int64, ctypes.c_void_p]
+                      ctypes.c_int64, ctypes.c_bool, ctypes.c_void_p]
     return serve
 
 
@@ -103,10 +102,10 @@ class LoopRequests(GuestRequests):
     """``GuestRequests`` served by the C loop, which gets them as one ``struct function``."""
 
     def __init__(self, wt: Any, engine: Any, job: Job) -> None:
-        super().__init__(wt, engine, job)
         dll = wt._ffi.dll
-        check_api(dll, wt)
+        check_api(dll, wt)  # both before the output files are opened: a refusal leaks none
         self.serve_c = library()
+        super().__init__(wt, engine, job)
         self.api = _Api(*(ctypes.cast(getattr(dll, name), ctypes.c_void_p).value
                           for name in C_API))
         self.arrays = {name: (ctypes.c_int64 * BATCH_LIMIT)() for name in COLUMNS}
@@ -136,13 +135,13 @@ class LoopRequests(GuestRequests):
         return self.serve(1, 0, False).last
 
     def serve(self, limit: int, budget_ns: int, silent: bool) -> Served:
-        """``Runtime.serve_many``, at most ``BATCH_LIMIT`` requests of it at a time."""
+        """At most ``BATCH_LIMIT`` requests at a time."""
         if limit < 1:
             raise ValueError(f"a call serves at least one request, not {limit}")
-        self.function.expect_output = not silent
         api, function, columns, last = self.refs
-        count = self.serve_c(api, function, columns, min(limit, BATCH_LIMIT), budget_ns, last)
-        return Served(count, self._clean(count - 1), self._last(count - 1))
+        count = self.serve_c(api, function, columns, min(limit, BATCH_LIMIT), budget_ns, silent,
+                             last)
+        return Served(self._clean(count - 1), self._last(count - 1))
 
     def _clean(self, count: int) -> dict[str, Any]:
         """The columns of the first ``count`` requests (all ran, exited 0, printed nothing),
