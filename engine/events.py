@@ -15,6 +15,8 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Optional, Union
 
+import orjson
+
 
 def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
@@ -35,7 +37,9 @@ class Event:
         return {"event": self.name, **vars(self)}
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), separators=(",", ":"), default=str)
+        """One line, no whitespace (``line_prefix``); orjson, since a long warm cell records
+        a sample every few microseconds."""
+        return orjson.dumps(self.to_dict(), default=str, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def line_prefix(event: type[Event]) -> bytes:

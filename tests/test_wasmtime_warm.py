@@ -6,6 +6,7 @@ host (the switches its ablation turns off) serves exactly the same results."""
 from __future__ import annotations
 
 import shutil
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,26 @@ def test_the_loop_serves_silent_requests_back_to_back(fault_builds, tmp_path):
         served = serve(40, 10**12, silent=True)
         assert served.count == 1 and served.last.exit_code == 2
         assert stderr.read_bytes() == b"no say file\n"
+    finally:
+        host.close()
+
+
+def test_a_run_of_requests_shares_its_cpu_time_evenly(fault_builds, tmp_path):
+    """The loop reads the thread's CPU clock once per run, not per request: the requests of a
+    run carry equal shares of it (to the nanosecond), which add up to no more than the CPU
+    time the call took; a request alone in its run carries its own."""
+    host = InProcess(fault_builds[("say", "wasm")], tmp_path, "warm")
+    (host.data / "say").write_bytes(b"")
+    try:
+        before = time.thread_time_ns()
+        served = host.runtime.serve_many(300, 10**12, silent=True)
+        spent = time.thread_time_ns() - before
+        assert served is not None and served.count == 300
+        shares = [*served.clean["cpu_ns"], served.last.cpu_ns]
+        assert max(shares) - min(shares) <= 1 and min(shares) > 0
+        assert sum(shares) <= spent
+        alone = host.runtime.serve_many(5, 10**12, silent=False)
+        assert alone.count == 1 and 0 < alone.last.cpu_ns <= alone.last.wall_ns * 2
     finally:
         host.close()
 

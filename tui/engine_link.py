@@ -8,7 +8,6 @@ sends SIGUSR1 (both handled by ``engine.cli.run_view``). Every run appends to th
 
 from __future__ import annotations
 
-import json
 import os
 import select
 import signal
@@ -20,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Callable, Optional
 
+import orjson
 from textual.app import App
 from textual.worker import get_current_worker
 
@@ -55,7 +55,7 @@ def parse_line(line: bytes) -> tuple[Optional[str], Event]:
     """One stdout line as its host (None: this machine) and event; anything unreadable
     becomes a RunError to show."""
     try:
-        return untag(json.loads(line))
+        return untag(orjson.loads(line))
     except (ValueError, KeyError, TypeError) as exc:
         text = line.decode(errors="replace").strip()[:200]
         return None, RunError(f"unreadable engine output ({type(exc).__name__}): {text}")

@@ -7,10 +7,11 @@ never sees a torn event; the writer (``engine.results``) flushes each line whole
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Protocol
+
+import orjson
 
 from ..events import Event, EventError, from_dict
 
@@ -81,7 +82,7 @@ def parse_events(data: bytes) -> list[Event]:
     events = []
     for line in data.splitlines():
         try:
-            events.append(from_dict(json.loads(line)))
+            events.append(from_dict(orjson.loads(line)))
         except (ValueError, EventError):
             continue
     return events
