@@ -213,7 +213,7 @@ static void serve_one(const struct api *api, struct function *fn, const struct c
 
 /* Share the thread's CPU time over the `served` requests of a run, evenly and to the
  * nanosecond (the first ones carry the remainder): one reading of the CPU clock (a system
- * call, as long as a twentieth of a nop) per run instead of per request. */
+ * call, a twentieth to a twelfth of a warm nop here) per run instead of per request. */
 static void share_cpu(const struct columns *cols, int served, int64_t cpu_ns) {
     for (int i = 0; i < served; i++)
         cols->cpu_ns[i] = cpu_ns / served + (i < cpu_ns % served);
