@@ -26,6 +26,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+import psutil
+
 from . import cgroups
 from .docker_engine import EngineError, connect, engine_host
 from .docker_images import sweep_containers
@@ -271,7 +273,7 @@ class ContainerPool(Pool):
 
     def memory(self) -> MemoryFigures:
         slots = list(self.slots.values())
-        pss, rss, count = sizes(shims(s.container for s in slots if s.container))
+        pss, rss, count = shim_sizes(shims(s.container for s in slots if s.container))
         used = sum(cgroup_usage(s.cgroup) for s in slots if s.cgroup is not None)
         daemon_pss, _, readable = sizes(engine_daemons(self.socket))
         # None, not 0, when the daemons are not ours to read (root's, for another user)
@@ -287,6 +289,18 @@ class ContainerPool(Pool):
             list(stops.map(down, list(self.slots.values())))
         self.slots = {}
         sweep(self.job.run_id)
+
+
+def shim_sizes(found: list[psutil.Process]) -> tuple[int, int, int]:
+    """``sizes`` of the containers' shims, all of them: a shim is part of its container's
+    cost, so a sum without the ones this user cannot read (root's, for another user) would
+    understate every container; PoolError then."""
+    pss, rss, count = sizes(found)
+    if count < len(found):
+        raise PoolError(f"{len(found) - count} of {len(found)} containerd shims could not be read "
+                        "(they belong to root, or exited): a container's cost includes its "
+                        "shim, so run faasbench scale as root to measure docker")
+    return pss, rss, count
 
 
 def sweep(run_id: str) -> None:

@@ -35,7 +35,7 @@ from engine.options import PlanError
 from engine.results import read_results
 from engine.runtimes.docker import CGROUP_ROOT
 from engine.scale import Scale
-from engine.scale_pools import SCALE_LABEL, make_pool
+from engine.scale_pools import SCALE_LABEL, PoolError, make_pool, shim_sizes
 from engine.scale_spec import ScaleSpec
 from engine.verify import reference_for
 
@@ -104,6 +104,39 @@ def test_docker_containers_count_cgroups_and_shims_and_are_removed(engine: str) 
     memory_root = cgroups.roots()[0]
     assert memory_root is not None
     assert not list((memory_root / CGROUP_ROOT.strip("/")).glob(f"{scale.run_id}-*"))
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to become another user")
+def test_shims_this_user_cannot_read_refuse_the_figure() -> None:
+    """A real permission fault: a root process (standing in for a containerd shim) that root
+    can read is, to a child that has become ``nobody``, refused with what to do, rather than
+    left out of a smaller total."""
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        root_owned = psutil.Process(sleeper.pid)
+        assert shim_sizes([root_owned])[2] == 1
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns into pytest
+            os.close(read)
+            try:
+                os.setresuid(65534, 65534, 65534)
+                outcome = f"summed {shim_sizes([root_owned])}"
+            except PoolError as exc:
+                outcome = f"refused: {exc}"
+            except BaseException as exc:  # reported to the parent, whose assertion then fails
+                outcome = f"{type(exc).__name__}: {exc}"
+            os.write(write, outcome.encode())
+            os._exit(0)
+        os.close(write)
+        with os.fdopen(read, "rb") as pipe:
+            outcome = pipe.read().decode()
+        os.waitpid(pid, 0)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert outcome.startswith("refused: 1 of 1 containerd shims could not be read"), outcome
+    assert "run faasbench scale as root" in outcome
 
 
 def _fault_burst(runtime: str, artifact: Path, tmp_path: Path, requests: int,
