@@ -57,6 +57,13 @@ def sizes(processes: Iterable[psutil.Process]) -> tuple[int, int, int]:
     return pss, rss, count
 
 
+def whole_pss(processes: list[psutil.Process]) -> Optional[int]:
+    """The processes' PSS summed, or None when there are none or one cannot be read (root's,
+    for another user): a part of the sum would pass for the whole."""
+    pss, _, readable = sizes(processes)
+    return pss if processes and readable == len(processes) else None
+
+
 def cgroup_usage(rel: str) -> int:
     """A cgroup's current memory use (v1 ``memory.usage_in_bytes``, v2 ``memory.current``)."""
     memory, _, unified = cgroups.roots()

@@ -287,8 +287,9 @@ def encode(message: Message) -> str:
     return orjson.dumps({"type": type(message).__name__, **asdict(message)}).decode()
 
 
-def decode(line: str) -> Message:
-    """The message on a line; ValueError when it is not one."""
+def decode(line: Union[str, bytes]) -> Message:
+    """The message on a line (as read: orjson takes the bytes without a copy to text);
+    ValueError when it is not one."""
     import orjson
 
     data = orjson.loads(line)
@@ -347,14 +348,13 @@ class HostReport:
                 raise TypeError("phases_ns is an object, error a string or null")
             return cls(_int_or_none(data["exit_code"]), error,
                        {str(name): _int(ns) for name, ns in phases.items()},
-                       **{name: _int_or_none(data.get(name)) for name in _optional_numbers()})
+                       **{name: _int_or_none(data.get(name)) for name in _OPTIONAL_NUMBERS})
         except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise ValueError(f"malformed host report: {type(exc).__name__}: {exc}") from None
 
 
-def _optional_numbers() -> list[str]:
-    """HostReport's optional integers: every field after the three read by name."""
-    return [f.name for f in fields(HostReport)][3:]
+_OPTIONAL_NUMBERS = [f.name for f in fields(HostReport)][3:]
+"""HostReport's optional integers: every field after the three read by name."""
 
 
 def _int(value: object) -> int:

@@ -31,7 +31,15 @@ import psutil
 from . import cgroups
 from .docker_engine import EngineError, connect, engine_host
 from .docker_images import sweep_containers
-from .host_memory import MemoryFigures, cgroup_usage, engine_daemons, process_tree, shims, sizes
+from .host_memory import (
+    MemoryFigures,
+    cgroup_usage,
+    engine_daemons,
+    process_tree,
+    shims,
+    sizes,
+    whole_pss,
+)
 from .protocol import NodeSpec
 from .runtimes.base import Invocation, Job
 from .runtimes.docker import CGROUP_ROOT, DockerRuntime
@@ -275,9 +283,7 @@ class ContainerPool(Pool):
         slots = list(self.slots.values())
         pss, rss, count = shim_sizes(shims(s.container for s in slots if s.container))
         used = sum(cgroup_usage(s.cgroup) for s in slots if s.cgroup is not None)
-        daemon_pss, _, readable = sizes(engine_daemons(self.socket))
-        # None, not 0, when the daemons are not ours to read (root's, for another user)
-        return MemoryFigures(pss, rss, count, used, daemon_pss if readable else None)
+        return MemoryFigures(pss, rss, count, used, whole_pss(engine_daemons(self.socket)))
 
     def close(self) -> None:
         def down(slot: ContainerSlot) -> None:

@@ -125,7 +125,7 @@ class Worker:
             self._ended = True
             raise WorkerLost(self._death())
         try:
-            return decode(line.decode())
+            return decode(line)
         except ValueError as exc:
             self.kill()
             raise WorkerLost(f"the worker sent garbage: {exc}") from None
