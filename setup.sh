@@ -85,8 +85,9 @@ case "${1:-}" in
         fi
         start_docker
         py39=$(.ci/python39.sh "$here/.venv39")
-        say "ruff check"
+        say "ruff check, lint-imports (the layering contracts in pyproject.toml)"
         .venv/bin/ruff check .
+        .venv/bin/lint-imports --no-cache
         say "tests under $(.venv/bin/python -V) (Docker engine: $DOCKER_HOST)"
         .venv/bin/python -m pytest -q -p no:cacheprovider tests
         say "wasmer tests under $("$py39" -V) (legacy wasmer + Cranelift)"

@@ -12,12 +12,14 @@ from typing import Any, Callable
 import pytest
 from fake_runtime import PLUGIN, SCRIPT_VARIABLE
 
-from engine import artifacts, benchmarks
-from engine.events import Event, SampleRecorded
-from engine.plan import make_plan
-from engine.runner import Run
+from engine.build import artifacts
+from engine.build.toolchain import BuildFlags
+from engine.measure.run import Run
 from engine.runtimes import PLUGINS_VARIABLE
-from engine.toolchain import BuildFlags
+from engine.spec import benchmarks
+from engine.spec.plan import make_plan
+from engine.store.events import Event, SampleRecorded
+from engine.store.results import read_events
 
 TESTS = Path(__file__).resolve().parent
 
@@ -40,6 +42,11 @@ def built() -> list[Any]:
 def run_plan(runtimes: Sequence[str], benches: Sequence[str], **kwargs: Any) -> list[Event]:
     """Run a plan to the end and return every event."""
     return list(Run(make_plan(runtimes, benches, **kwargs)).events())
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """A results file's events as plain data (their JSON form), for assertions."""
+    return [event.to_dict() for event in read_events(path)]
 
 
 def samples(events: Sequence[Event]) -> list[SampleRecorded]:
@@ -69,7 +76,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     session's own, started like CI starts one and stopped at the end."""
     from docker_support import dockerd
 
-    from engine.docker_engine import EngineError, connect
+    from engine.runtimes.docker.engine_client import EngineError, connect
 
     own = None
     try:
@@ -112,7 +119,7 @@ def cli(sshd: Any, tmp_path: Path) -> Callable[..., Any]:
 
     def run(*args: str, timeout: float = 300, home: Path | None = None,
             extra_env: dict[str, str] | None = None) -> Any:
-        return subprocess.run([sys.executable, "-m", "engine", *args], capture_output=True,
+        return subprocess.run([sys.executable, "-m", "faasbench", *args], capture_output=True,
                               text=True, timeout=timeout, check=False,
                               env={**env, "HOME": str(home or sshd.home), **(extra_env or {})})
 

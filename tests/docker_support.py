@@ -20,7 +20,7 @@ def dockerd(action: str, directory: Optional[Path] = None) -> str:
 
 def labelled_containers(label: str) -> list[dict]:
     """Containers (running or not) carrying a label, on the engine DOCKER_HOST names."""
-    from engine.docker_engine import connect
+    from engine.runtimes.docker.engine_client import connect
 
     with connect() as client:
         return client.containers(all=True, filters={"label": label})

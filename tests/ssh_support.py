@@ -26,7 +26,7 @@ SSHD = "/usr/sbin/sshd"
 ALIAS = "faasbench-test"
 """The server's name in the client's ~/.ssh/config."""
 VENV_FAASBENCH = str(Path(sys.executable).parent / "faasbench")
-"""The remote side runs this checkout's faasbench unless a test bootstraps one."""
+"""The remote side runs this checkout's faasbench unless a test installs one."""
 QUICK = ["--runtimes", "native", "--benchmarks", "nop", "--iterations", "3", "--mode", "cold"]
 
 

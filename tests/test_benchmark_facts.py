@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from engine.artifacts import source_path
-from engine.benchmarks import BENCHMARKS, PRESET_ITERATIONS, PRESETS
+from engine.build.artifacts import source_path
+from engine.spec.benchmarks import BENCHMARKS, PRESET_ITERATIONS, PRESETS
 
 pytestmark = pytest.mark.fast
 
@@ -35,7 +35,7 @@ def test_c_limits_match_the_engine(name: str) -> None:
     if name == "nop":
         assert limits is None and "main(void)" in text, "nop takes no argument"
         assert (bench.min_size, bench.max_size) == (0, 0)
-    elif bench.reads_data:
+    elif bench.data_file is not None:
         assert limits is None, "a data-reading program takes a path, not a size"
     else:
         assert limits == (bench.min_size, bench.max_size), \

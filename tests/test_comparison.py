@@ -7,12 +7,13 @@ from __future__ import annotations
 import statistics
 
 import pytest
+from conftest import read_rows
 from tui_support import RECORDED
 
-from engine import analysis
-from engine.comparison import Figure, baseline_values, ratios
-from engine.results import read_results
-from engine.run_model import RunModel
+from engine.report import analysis
+from engine.stats.ratios import Figure, baseline_values, ratios
+from engine.store.results import read_events
+from engine.store.run_model import RunModel
 
 pytestmark = pytest.mark.fast
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.fast
 def medians_from_file() -> dict[tuple[str, str, str], float]:
     """(runtime, benchmark, mode) → median of the measured ok samples, straight from the file."""
     walls: dict[tuple[str, str, str], list[int]] = {}
-    for row in read_results(RECORDED):
+    for row in read_rows(RECORDED):
         if row["event"] == "sample_recorded" and row["ok"] and not row["warmup"]:
             walls.setdefault((row["runtime"], row["benchmark"], row["mode"]), []).append(
                 row["wall_ns"])
@@ -30,7 +31,7 @@ def medians_from_file() -> dict[tuple[str, str, str], float]:
 def test_the_recorded_run_covers_every_mode() -> None:
     modes = {mode for _, _, mode in medians_from_file()}
     assert modes == {"cold", "load", "warm"}
-    stand_ins = [row for row in read_results(RECORDED)
+    stand_ins = [row for row in read_rows(RECORDED)
                  if row["event"] == "cell_finished" and row.get("same_as")]
     assert {(r["runtime"], r["mode"], r["same_as"]) for r in stand_ins} == {
         ("native", "load", "cold")}
@@ -38,9 +39,9 @@ def test_the_recorded_run_covers_every_mode() -> None:
 
 def test_dashboard_ratios_never_mix_modes() -> None:
     medians = medians_from_file()
-    model = RunModel.from_rows(read_results(RECORDED), [])
+    model = RunModel.from_events(read_events(RECORDED), [])
     checked = 0
-    for group in analysis.compare_rows(model):
+    for group in analysis.side_by_side_rows(model):
         for row in group:
             cell = row.cell
             mine = medians.get((cell.runtime, cell.benchmark, cell.mode))

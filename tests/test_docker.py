@@ -10,10 +10,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import threading
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -26,18 +24,26 @@ from test_faults import (  # noqa: F401  (fixture fault_builds)
     prepare,
 )
 
-from engine import cgroups, runtimes, toolchain
-from engine.cli import main as cli_main
-from engine.docker_engine import CLI_FIX, connect, engine_binaries, engine_bytes
-from engine.docker_images import (
-    DEBIAN_MIRROR,
+from engine import runtimes
+from engine.build import toolchain
+from engine.build.launcher import serve_argv
+from engine.measure.measurements import Measured
+from engine.measure.protocol import Invoke, Prepared
+from engine.measure.run import Run
+from engine.measure.worker_link import Worker
+from engine.runtimes.docker import cgroups
+from engine.runtimes.docker.cli_events import CLI_PHASES
+from engine.runtimes.docker.engine_client import CLI_FIX, connect, engine_binaries, engine_bytes
+from engine.runtimes.docker.images import (
     LABEL,
     LAUNCHER_GUEST,
     RUN_LABEL,
-    build_debian_base,
     guest_path,
 )
-from engine.events import (
+from engine.runtimes.docker.runtime import CGROUP_ROOT, IO_GUEST, TIMED_OUT, WARM_TIMED_OUT
+from engine.spec.options import RunOptions
+from engine.spec.plan import make_plan
+from engine.store.events import (
     CellFinished,
     CellStarted,
     Event,
@@ -46,19 +52,7 @@ from engine.events import (
     RunPlanned,
     SampleRecorded,
 )
-from engine.launcher import serve_argv
-from engine.options import PlanError, RunOptions, parse_bytes
-from engine.plan import make_plan
-from engine.protocol import PHASES, Invoke, Measured, Prepared
-from engine.runner import Run
-from engine.runtimes.docker import (
-    CGROUP_ROOT,
-    CLI_PHASES,
-    IO_GUEST,
-    TIMED_OUT,
-    WARM_TIMED_OUT,
-)
-from engine.worker_client import Worker
+from engine.terms import PHASES
 
 SMALL = {"nbody": 1000, "fannkuch-redux": 7, "mandelbrot": 64, "binary-trees": 14,
          "cat-sync": 4096}
@@ -200,7 +194,7 @@ def test_cancelled_run_leaves_no_containers_and_no_cgroups(engine: str) -> None:
     hierarchy faasbench reads peaks from; a cancel removes the containers and those cgroups."""
     memory_root, _, _ = cgroups.roots()
     assert memory_root is not None, "no memory cgroup hierarchy is mounted"
-    assert runtimes.probe("docker").details["cgroup_driver"] == "cgroupfs", \
+    assert runtimes.availability("docker").details["cgroup_driver"] == "cgroupfs", \
         "container cgroups are measured only with the cgroupfs driver"
     run = Run(make_plan(["docker"], ["nbody"], iterations=50, modes=["warm"], sizes=SMALL))
     seen: list[Event] = []
@@ -275,31 +269,6 @@ def test_engine_dying_mid_run_fails_only_docker(engine: str, monkeypatch: pytest
     native = [r for r in samples(events) if r.runtime == "native"]
     assert len(native) == 12 and all(r.ok for r in native)
     assert isinstance(events[-1], RunFinished) and not events[-1].cancelled
-
-
-def test_clean_removes_labelled_leftovers(engine: str) -> None:
-    events = run_plan(["docker"], ["nop"], iterations=1)
-    assert all(s.ok for s in samples(events))
-    with connect() as client:
-        image = client.images(filters={"label": "faasbench.benchmark=nop"})[0]["Id"]
-        client.create_container(image, labels={LABEL: "1", RUN_LABEL: "leftover"},
-                                entrypoint=["/faasbench/nop"])
-    assert len(labelled_containers(LABEL)) == 1
-    assert cli_main(["clean"]) == 0
-    assert labelled_containers(LABEL) == []
-
-
-def test_limits_are_validated() -> None:
-    with pytest.raises(PlanError, match="pids limit must be between 8 and 1000000, got 0"):
-        make_plan(["docker"], ["nop"], options=RunOptions(pids_limit=0))
-    with pytest.raises(PlanError, match="container memory limit must be between 6 MiB"):
-        make_plan(["docker"], ["nop"], options=RunOptions(container_memory_bytes=1 << 20))
-    with pytest.raises(PlanError, match="not an image name"):
-        make_plan(["docker"], ["nop"], options=RunOptions(docker_base="ubuntu 20.04"))
-    assert parse_bytes("512m") == 512 << 20
-    assert parse_bytes("2GiB") == 2 << 30
-    with pytest.raises(ValueError, match="'lots' is not a size like 512m or 2g"):
-        parse_bytes("lots")
 
 
 @pytest.mark.parametrize(("runtime", "mode"), CASES)
@@ -408,68 +377,3 @@ def test_after_a_timeout_the_next_sample_is_ok(engine, tmp_path, runtime, mode):
         assert len(before) == len(after) == 1 and before != after
     else:
         assert before == after == []
-
-
-def test_debian_base_image_runs_the_same_binary(engine: str) -> None:
-    """The study's full-distribution case: debootstrap + import (from the Debian archive). The
-    base image counts on the host's side (installed once), the binary's layer as the function's."""
-    client = connect()
-    try:
-        base = build_debian_base(client, "bookworm", DEBIAN_MIRROR)
-    finally:
-        client.close()
-    assert base["size_bytes"] > 20 << 20
-    events = run_plan(["docker"], ["nop", "cat-sync"], iterations=1, sizes=SMALL,
-                      options=RunOptions(docker_base=base["tag"]), modes=["cold", "load", "warm"])
-    rows = [r for r in _docker_samples(events) if not r.warmup]
-    assert len(rows) == 6 and all(r.ok for r in rows), [r.error for r in rows]
-    started = [e for e in events if isinstance(e, CellStarted)]
-    for cell in started:
-        assert 0 < cell.artifact_bytes < 1 << 20, "the binary's layer only"
-        assert cell.runtime_bytes >= base["size_bytes"] + dockerd_bytes()
-
-    # A glibc build (dynamic) runs on that base, and is refused FROM scratch with why.
-    glibc = toolchain.BuildFlags(libc="glibc")
-    events = run_plan(["native", "docker"], ["binary-trees"], iterations=1, sizes=SMALL,
-                      flags=glibc, options=RunOptions(docker_base=base["tag"]))
-    assert [r.ok for r in samples(events)] == [True, True], [r.error for r in samples(events)]
-    events = run_plan(["docker"], ["binary-trees"], iterations=1, sizes=SMALL, flags=glibc)
-    errors = [e.message for e in events if isinstance(e, RunError)]
-    assert len(errors) == 1 and not samples(events)
-    assert "linked dynamically (glibc) and cannot run FROM scratch: give --docker-base" \
-        in errors[0]
-
-
-HARDENING = ("NetworkMode", "ReadonlyRootfs", "CapDrop", "SecurityOpt", "Memory", "MemorySwap",
-             "PidsLimit", "Binds", "CgroupParent", "CpusetCpus", "LogConfig")
-
-
-def test_cold_cli_and_load_api_make_the_same_container(engine: str, built,
-                                                       tmp_path: Path) -> None:
-    """``docker run`` (cold) and the API (load) must configure one and the same hardened
-    container: create one each way (``docker create`` takes run's flags) and compare."""
-    nop = next(a for a in built if a.benchmark == "nop" and a.target == "native")
-    job = replace(fault_job("docker", nop.path, tmp_path, "cold"), benchmark="nop", argv=["nop"])
-    runtime = runtimes.get("docker")(job)
-    runtime.prepare()
-    try:
-        runtime.iteration = 1
-        cgroup = runtime._iteration_cgroup()
-        args = runtime._run_args(cgroup, "compare")
-        assert args[:2] == ["run", "--rm"]
-        created = subprocess.run([shutil.which("docker"), "create", *args[1:]], check=True,
-                                 capture_output=True, text=True).stdout.strip()
-        by_api = runtime._create(job.argv[1:], guest_path("nop"), cgroup)
-        with connect() as client:
-            cli, api = client.inspect_container(created), client.inspect_container(by_api)
-    finally:
-        runtime.close()
-        type(runtime).cleanup(job.run_id)
-    assert cli["Config"]["User"] == api["Config"]["User"] == "65534:65534"
-    assert cli["Config"]["Entrypoint"] == api["Config"]["Entrypoint"] == [guest_path("nop")]
-    assert cli["Config"]["Labels"].pop("faasbench.sample") == "compare"
-    assert cli["Config"]["Labels"] == api["Config"]["Labels"]
-    for key in HARDENING:
-        assert cli["HostConfig"][key] == api["HostConfig"][key], key
-    assert cli["HostConfig"]["ReadonlyRootfs"] and cli["HostConfig"]["CapDrop"] == ["ALL"]
-    assert cli["HostConfig"]["NetworkMode"] == "none" and cli["HostConfig"]["CpusetCpus"]

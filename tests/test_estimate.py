@@ -9,11 +9,11 @@ import shutil
 import statistics
 
 import pytest
+from conftest import read_rows
 from tui_support import RECORDED
 
-from engine.estimate import cell_median, estimate, load_history
-from engine.plan import Cell
-from engine.results import read_results
+from engine.report.estimate import cell_median, estimate, load_history
+from engine.spec.plan import Cell
 
 pytestmark = pytest.mark.fast
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.fast
 def test_history_medians_come_from_the_files_and_scale_by_work(tmp_path):
     shutil.copy(RECORDED, tmp_path / "run.jsonl")
     history = load_history(tmp_path)
-    walls = [r["wall_ns"] for r in read_results(RECORDED)
+    walls = [r["wall_ns"] for r in read_rows(RECORDED)
              if r["event"] == "sample_recorded" and r["cell_id"] == "wasmtime/nbody/warm"
              and r["ok"] and not r["warmup"]]
     measured = history[("wasmtime", "nbody", "warm", 10000)]
@@ -37,7 +37,7 @@ def test_newer_files_win_and_a_damaged_line_is_skipped(tmp_path):
     """A later run of the same cell replaces its median; a cell_finished line cut off mid-way
     (a run killed while writing) costs only itself."""
     shutil.copy(RECORDED, tmp_path / "old.jsonl")
-    finished = next(r for r in read_results(RECORDED)
+    finished = next(r for r in read_rows(RECORDED)
                     if r["event"] == "cell_finished" and r["cell_id"] == "wasmtime/nbody/warm")
     finished["summary"]["median"] = 12345.0
     line = json.dumps(finished, separators=(",", ":"))

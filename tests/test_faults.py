@@ -21,26 +21,22 @@ import psutil
 import pytest
 from conftest import samples
 
-from engine import runtimes, toolchain
-from engine.artifacts import Artifact
-from engine.benchmarks import GUEST_DIR
-from engine.cell_run import PREPARE_TIMEOUT_S, CellRun
-from engine.events import CellFinished, CellStarted, Event, RunError, SampleRecorded
-from engine.options import RunOptions
-from engine.plan import make_plan
-from engine.protocol import (
-    PHASES,
-    Failed,
-    Invoke,
-    Measured,
-    Message,
-    Prepare,
-    Prepared,
-    ReferenceSpec,
-)
-from engine.runner import Run
+from engine import runtimes
+from engine.build import toolchain
+from engine.build.artifacts import Artifact
+from engine.measure.cell_run import PREPARE_TIMEOUT_S, CellRun
+from engine.measure.measurements import Measured
+from engine.measure.prepare import Builds
+from engine.measure.protocol import Failed, Invoke, Message, Prepare, Prepared
+from engine.measure.run import Run
+from engine.measure.worker_link import Worker
 from engine.runtimes.base import Job
-from engine.worker_client import Worker
+from engine.spec.benchmarks import GUEST_DIR
+from engine.spec.options import RunOptions
+from engine.spec.plan import make_plan
+from engine.store.events import CellFinished, CellStarted, Event, RunError, SampleRecorded
+from engine.terms import PHASES
+from engine.verify.expected import ReferenceSpec
 
 FAULTS = Path(__file__).parent / "fault_programs"
 NBODY_1000 = ReferenceSpec("nbody", 1000, native_artifact=None, native_key="")
@@ -88,7 +84,7 @@ def invoke_once(runtime: str, artifact: Path, tmp_path: Path, mode: str = "cold"
     """Prepare a real worker, invoke twice and return the first measurement.
 
     The worker must survive a failed sample and behave the same the second time: same verdict,
-    exit code and error. Every phase reported must be one ``engine.protocol.PHASES`` names.
+    exit code and error. Every phase reported must be one ``engine.terms.PHASES`` names.
     ``while_up`` is called with the job after both invocations, before the worker is closed.
     """
     job = fault_job(runtime, artifact, tmp_path, mode, **options)
@@ -132,7 +128,8 @@ def run_cell(runtime: str, artifact: Path, mode: str = "cold", iterations: int =
     run = Run(make_plan([runtime], ["nbody"], sizes={"nbody": 1000}, iterations=iterations,
                         modes=[mode], warmup=0, options=RunOptions(**options)))
     program = Artifact("nbody", target_of(runtime), artifact, "fault")
-    return list(CellRun(run, run.plan.cells[0], "test", program, None).events())
+    builds = Builds(run.plan.settings.flags, {("nbody", program.target): program})
+    return list(CellRun(run, run.plan.cells[0], "test", builds).events())
 
 
 def of(kind: type, events: list[Event]) -> list[Any]:
@@ -296,7 +293,7 @@ def test_killed_worker_costs_one_sample(built):
         if isinstance(event, CellStarted):  # prepared: the next guest is a measured one
             threading.Thread(target=kill_the_worker_of_the_first_guest,
                              args=(Path(event.artifact),), daemon=True).start()
-    assert "engine.worker" in killed["worker"]
+    assert "engine.measure.worker" in killed["worker"]
     killed["guest"].wait(10)
     assert not killed["guest"].is_running(), "the guest dies with its worker"
     rows = samples(events)

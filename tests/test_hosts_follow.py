@@ -25,7 +25,7 @@ def _writer(path: Path, env: dict[str, str], benchmarks: str = "nbody",
             iterations: int = 60) -> subprocess.Popen[bytes]:
     """Another process writing a run (slow enough to be watched while it grows)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "engine", "run", "--runtimes", "native", "--benchmarks",
+        [sys.executable, "-m", "faasbench", "run", "--runtimes", "native", "--benchmarks",
          benchmarks, "--iterations", str(iterations), "--mode", "cold", "--out", str(path)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     deadline = time.monotonic() + 60
@@ -60,7 +60,7 @@ def test_ctrl_c_detaches_watch_and_the_run_goes_on(sshd: Sshd, tmp_path: Path,
     env = sshd.client_env(paths.cache_dir(), tmp_path / "data")
     writer = _writer(target, env, "nop,nbody", 400)  # nbody's cell takes seconds
     watcher = subprocess.Popen(
-        [sys.executable, "-m", "engine", "watch", str(target) if where == "here" else ALIAS,
+        [sys.executable, "-m", "faasbench", "watch", str(target) if where == "here" else ALIAS,
          "--plain"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**env, "HOME": str(sshd.home)})
     assert watcher.stdout is not None
@@ -165,7 +165,7 @@ def test_host_names(text: str, expected: tuple[Any, ...]) -> None:
     from engine.remote.hosts import parse_host
 
     host = parse_host(text)
-    assert (host.name, host.host, host.user, host.port) == expected
+    assert (host.name, host.address, host.user, host.port) == expected
 
 
 @pytest.mark.fast
@@ -176,23 +176,22 @@ def test_host_names(text: str, expected: tuple[Any, ...]) -> None:
     ("", "is not of the form user@host[:port]"),
 ])
 def test_bad_host_names_are_one_line_errors(text: str, message: str) -> None:
-    from engine.options import PlanError
-    from engine.remote.hosts import parse_hosts
+    from engine.remote.hosts import HostNameError, parse_hosts
 
-    with pytest.raises(PlanError, match=message.replace("[", r"\[").replace("]", r"\]")):
+    with pytest.raises(HostNameError, match=message.replace("[", r"\[").replace("]", r"\]")):
         parse_hosts([text])
 
 
 @pytest.mark.fast
 def test_bad_host_on_the_command_line_exits_2(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "engine", "run", "--host", "a b", *QUICK],
+    done = subprocess.run([sys.executable, "-m", "faasbench", "run", "--host", "a b", *QUICK],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 2 and done.stderr.count("\n") == 1
     assert "'a b' is not of the form user@host[:port]" in done.stderr
-    twice = subprocess.run([sys.executable, "-m", "engine", "run", "--host", "local",
+    twice = subprocess.run([sys.executable, "-m", "faasbench", "run", "--host", "local",
                             "--host", "local", *QUICK], capture_output=True, text=True)
     assert twice.returncode == 2 and "given twice" in twice.stderr
-    missing = subprocess.run([sys.executable, "-m", "engine", "watch",
+    missing = subprocess.run([sys.executable, "-m", "faasbench", "watch",
                               str(tmp_path / "none.jsonl")], capture_output=True, text=True)
     assert missing.returncode == 2 and "no results file" in missing.stderr
 
@@ -200,9 +199,9 @@ def test_bad_host_on_the_command_line_exits_2(tmp_path: Path) -> None:
 @pytest.mark.fast
 def test_watch_says_when_a_file_stops_growing(tmp_path: Path) -> None:
     """A run killed mid-way leaves a file without run_finished: watching it says so (once)."""
-    from engine.events import RunError
-    from engine.remote.runner import RemoteOptions
+    from engine.remote.fanout import RemoteOptions
     from engine.remote.watch import watch
+    from engine.store.events import RunError
 
     recorded = (Path(__file__).parent / "data" / "tui" / "recorded_run.jsonl").read_text()
     cut = tmp_path / "cut.jsonl"

@@ -10,13 +10,12 @@ import time
 from pathlib import Path
 
 import psutil
-
-from engine.results import read_results
+from conftest import read_rows
 
 
 def start_run(out: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "engine", "run", "--runtimes", "native,wasmtime",
+        [sys.executable, "-m", "faasbench", "run", "--runtimes", "native,wasmtime",
          "--benchmarks", "nbody", "--size", "nbody=200000", "--iterations", "500",
          "--mode", "warm", "--out", str(out)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -33,12 +32,13 @@ def wait_for_samples(out: Path, count: int, timeout: float = 120) -> None:
 
 def descendants_with_worker(proc: subprocess.Popen) -> tuple[list[psutil.Process],
                                                              psutil.Process]:
-    """The run's descendants and, among them, the ``python -m engine.worker`` running guests."""
+    """The run's descendants and, among them, the ``python -m engine.measure.worker`` running
+    guests."""
     children = psutil.Process(proc.pid).children(recursive=True)
     workers = []
     for child in children:
         try:
-            if child.cmdline()[1:3] == ["-m", "engine.worker"]:
+            if child.cmdline()[1:3] == ["-m", "engine.measure.worker"]:
                 workers.append(child)
         except (psutil.NoSuchProcess, psutil.ZombieProcess):
             continue
@@ -59,7 +59,7 @@ def test_sigkill_keeps_every_finished_sample(built, tmp_path):
     children, worker = descendants_with_worker(proc)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    rows = read_results(out)
+    rows = read_rows(out)
     assert rows[0]["event"] == "run_planned"
     kept = [r for r in rows if r["event"] == "sample_recorded"]
     assert len(kept) >= 5 and all(r["ok"] for r in kept)
@@ -78,7 +78,7 @@ def test_ctrl_c_cancels_keeps_samples_and_leaves_no_children(built, tmp_path):
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert "cancelling" in stderr and "results:" in stderr
-    rows = read_results(out)
+    rows = read_rows(out)
     assert rows[-1]["event"] == "run_finished" and rows[-1]["cancelled"] is True
     assert any(r["event"] == "cell_finished" and r["cancelled"] for r in rows)
     assert sum(r["event"] == "sample_recorded" for r in rows) >= 5

@@ -14,7 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from engine.launcher import LaunchReport, launcher_path, parse_report, serve_argv, split_report
+from engine.build.launcher import (
+    LaunchReport,
+    launcher_path,
+    parse_report,
+    serve_argv,
+    split_report,
+)
 
 LINE = b"faasbench-launch start_ns=10 end_ns=25 cpu_ns=7 peak_rss=4096 exit=3 signal=0\n"
 

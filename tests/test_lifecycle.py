@@ -18,11 +18,14 @@ from pathlib import Path
 
 import psutil
 import pytest
-from conftest import samples
+from conftest import read_rows, samples
 from fake_runtime import SCRIPT_VARIABLE
 
-from engine.cell_run import PREPARE_TIMEOUT_S
-from engine.events import (
+from engine.measure.cell_run import PREPARE_TIMEOUT_S
+from engine.measure.run import Run
+from engine.spec.options import RunOptions
+from engine.spec.plan import Plan, make_plan
+from engine.store.events import (
     CellFinished,
     CellStarted,
     Event,
@@ -31,10 +34,6 @@ from engine.events import (
     RunPlanned,
     SampleRecorded,
 )
-from engine.options import RunOptions
-from engine.plan import Plan, make_plan
-from engine.results import read_results
-from engine.runner import Run
 
 pytestmark = pytest.mark.fast
 
@@ -143,7 +142,7 @@ def test_cancel_cell_moves_on_to_the_next(fake) -> None:
 def test_ctrl_c_keeps_samples_and_leaves_no_processes(fake, tmp_path: Path) -> None:
     fake({"then": "slow"})
     out = tmp_path / "r.jsonl"
-    proc = subprocess.Popen([sys.executable, "-m", "engine", "run", "--runtimes", "fake",
+    proc = subprocess.Popen([sys.executable, "-m", "faasbench", "run", "--runtimes", "fake",
                              "--benchmarks", "nop", "--iterations", "10000", "--out", str(out)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
@@ -151,11 +150,11 @@ def test_ctrl_c_keeps_samples_and_leaves_no_processes(fake, tmp_path: Path) -> N
         assert time.monotonic() < deadline, "no samples within 60 s"
         time.sleep(0.05)
     children = psutil.Process(proc.pid).children(recursive=True)
-    assert any("engine.worker" in " ".join(c.cmdline()) for c in children), children
+    assert any("engine.measure.worker" in " ".join(c.cmdline()) for c in children), children
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
-    rows = read_results(out)
+    rows = read_rows(out)
     assert rows[-1]["event"] == "run_finished" and rows[-1]["cancelled"] is True
     assert sum(r["event"] == "sample_recorded" for r in rows) >= 3
     _, alive = psutil.wait_procs(children, timeout=10)
@@ -166,14 +165,14 @@ def test_the_cli_runs_exactly_the_plan_it_is_given(fake, tmp_path: Path) -> None
     plan = make_plan(["fake"], ["nop"], iterations={"nop": 2}, modes=["warm"], warmup=3,
                      options=RunOptions(timeout_s=7.5), origin="re-run of fake/nop/warm")
     out = tmp_path / "r.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "engine", "run", "--plan", "-", "--json",
+    proc = subprocess.run([sys.executable, "-m", "faasbench", "run", "--plan", "-", "--json",
                            "--out", str(out)], input=plan.to_json(), capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    planned = read_results(out)[0]
+    planned = read_rows(out)[0]
     assert planned["event"] == RunPlanned.name
     assert Plan.from_dict(planned["plan"]) == plan
-    assert sum(r["event"] == "sample_recorded" for r in read_results(out)) == 5
+    assert sum(r["event"] == "sample_recorded" for r in read_rows(out)) == 5
 
 
 def test_a_fresh_worker_that_cannot_prepare_ends_the_cell_with_why(fake) -> None:

@@ -7,14 +7,14 @@ import pytest
 from conftest import run_plan, samples
 
 from engine import runtimes
-from engine.events import CellFinished, CellStarted, Event, RunError
-from engine.options import MODES
-from engine.protocol import PHASES
+from engine.store.events import CellFinished, CellStarted, Event, RunError
+from engine.terms import MODES, PHASES
 
 SMALL = {"nbody": 1000, "cat-sync": 4096}
 BENCHES = ["nop", "cat-sync", "nbody"]
 RUNTIMES = ["native", "wasmtime", "wasmer", "node", "docker", "wasmtime-cli"]
-HOSTS = {"wasmtime": "python host", "wasmer": "python host", "node": "node host"}
+COLD_PROCESSES = {"wasmtime": "python process", "wasmer": "python process",
+                  "node": "node process"}
 """What a cold start launches where it is not the runtime itself."""
 STAND_INS = {("native", "load"): "cold", ("wasmtime-cli", "load"): "cold"}
 
@@ -40,10 +40,10 @@ def test_a_mode_a_runtime_lacks_is_recorded_not_run(events: list[Event]) -> None
     assert all(e.summary["n"] == 0 for e in stand_ins)
 
 
-def test_cold_names_its_host_and_only_cold_does(events: list[Event]) -> None:
+def test_cold_names_its_process_and_only_cold_does(events: list[Event]) -> None:
     for started in (e for e in events if isinstance(e, CellStarted)):
-        expected = HOSTS.get(started.runtime) if started.mode == "cold" else None
-        assert started.host == expected, started.cell_id
+        expected = COLD_PROCESSES.get(started.runtime) if started.mode == "cold" else None
+        assert started.cold_process == expected, started.cell_id
         if expected:
             assert expected in (started.note or "")
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import run_plan, samples
+from conftest import read_rows, run_plan, samples
 from test_faults import (  # noqa: F401  (fault_builds_fixture: the fixture fault_builds)
     BROKEN_WASM,
     fault_builds_fixture,
@@ -15,20 +15,21 @@ from test_faults import (  # noqa: F401  (fault_builds_fixture: the fixture faul
     prepare_broken_wasm,
 )
 
-from engine import benchmarks, runtimes
-from engine.protocol import PHASES, Failed
-from engine.results import read_results
+from engine import runtimes
+from engine.measure.protocol import Failed
+from engine.spec import benchmarks
+from engine.terms import PHASES
 
 SMALL = {"nbody": 1000, "fannkuch-redux": 7, "mandelbrot": 64, "binary-trees": 6}
 COLD_PHASES = {"start", "compile", "instantiate", "execute", "exit"}
 WARM_PHASES = {"instantiate", "execute"}
 COMPILE_ERROR = "compile failed: CompileError: WebAssembly.compile(): "
 
-pytestmark = pytest.mark.skipif(not runtimes.probe("node").ok, reason="needs node >= 18")
+pytestmark = pytest.mark.skipif(not runtimes.availability("node").ok, reason="needs node >= 18")
 
 
 def test_availability_records_node_and_v8():
-    probe = runtimes.probe("node")
+    probe = runtimes.availability("node")
     assert probe.version.startswith("v") and probe.details["engine"].startswith("V8 ")
 
 
@@ -81,7 +82,7 @@ def test_broken_wasm_fails_to_start_the_warm_host(tmp_path):
     """Warm node compiles when its host starts: the cell cannot be prepared, and says why."""
     reply = prepare_broken_wasm("node", tmp_path, "warm")
     assert isinstance(reply, Failed), reply
-    assert reply.error.startswith(f"RuntimeError: node host did not start: {COMPILE_ERROR}")
+    assert reply.error.startswith(f"RuntimeError: node server did not start: {COMPILE_ERROR}")
 
 
 def test_a_host_serves_more_requests_than_its_open_file_limit(built, tmp_path):
@@ -91,11 +92,11 @@ def test_a_host_serves_more_requests_than_its_open_file_limit(built, tmp_path):
     limit = 128
     out = tmp_path / "r.jsonl"
     proc = subprocess.run(
-        [sys.executable, "-m", "engine", "run", "--runtimes", "node", "--benchmarks",
+        [sys.executable, "-m", "faasbench", "run", "--runtimes", "node", "--benchmarks",
          "cat-sync", "--mode", "load,warm", "--iterations", str(2 * limit), "--json", "--out",
          str(out)], capture_output=True, text=True, timeout=600,
         preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit)))
-    failed = [r["error"] for r in read_results(out)
+    failed = [r["error"] for r in read_rows(out)
               if r["event"] == "sample_recorded" and not r["ok"]]
     assert not failed, failed[:3]
     assert proc.returncode == 0, proc.stderr

@@ -11,7 +11,7 @@ import pytest
 pytestmark = pytest.mark.fast
 
 CHILD = """
-from engine.peak_rss import PeakRss
+from engine.runtimes.peak_rss import PeakRss
 peak = PeakRss()
 peak.reset()
 print(peak.read())

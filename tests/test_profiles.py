@@ -10,10 +10,10 @@ from conftest import run_plan, samples
 from test_cli_runtimes import forget_config
 
 from engine import doctor, runtimes
-from engine.benchmarks import BENCHMARKS
-from engine.events import CellStarted, RunError, RunPlanned
+from engine.build.toolchain import PROFILES, BuildFlags
 from engine.runtimes.simd import simd_problem
-from engine.toolchain import PROFILES, BuildFlags
+from engine.spec.benchmarks import BENCHMARKS
+from engine.store.events import CellStarted, RunError, RunPlanned
 
 SMALL = {"nbody": 1000, "fannkuch-redux": 7, "mandelbrot": 63, "binary-trees": 6,
          "cat-sync": 4096}
@@ -54,13 +54,13 @@ def test_a_runtime_without_simd_is_refused_for_simd_profiles(built, tmp_path, mo
     (tmp_path / "runtimes.toml").write_text(NO_SIMD)
     forget_config()
     try:
-        probe = runtimes.probe("wasmtime-nosimd")
+        probe = runtimes.availability("wasmtime-nosimd")
         assert probe.ok
         problem = simd_problem("wasmtime-nosimd", probe.version)
         assert problem is not None and "SIMD support is not enabled" in problem
         row = next(r for r in doctor.runtime_report() if r["name"] == "wasmtime-nosimd")
         assert row["ok"] and row["simd_problem"] == problem
-        assert simd_problem("wasmtime-cli", runtimes.probe("wasmtime-cli").version) is None
+        assert simd_problem("wasmtime-cli", runtimes.availability("wasmtime-cli").version) is None
 
         events = run_plan(["native", "wasmtime-nosimd"], ["nbody"], iterations=1,
                           sizes=SMALL, flags=BuildFlags(profile="same-width"))

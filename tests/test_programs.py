@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 from conftest import run_plan, samples
 
-from engine.benchmarks import BENCHMARKS
-from engine.events import CellFinished, CellStarted, RunError
-from engine.options import RunOptions
-from engine.protocol import PHASES
+from engine.spec.benchmarks import BENCHMARKS
+from engine.spec.options import RunOptions
+from engine.store.events import CellFinished, CellStarted, RunError
+from engine.terms import PHASES
 
 SMALL = {"nbody": 1000, "fannkuch-redux": 7, "mandelbrot": 63, "binary-trees": 6,
          "cat-sync": 65537 * 3}

@@ -1,5 +1,5 @@
 """Remote hosts through a real OpenSSH server (tests/ssh_support.py): a run on this machine and
-over SSH at once, doctor, bootstrap, host keys, faults (a refused or dropped connection, a
+over SSH at once, doctor, --install, host keys, faults (a refused or dropped connection, a
 missing or older faasbench), resume, stop and cancel on every host.
 
 The "remote" is this machine reached through sshd as the user running the tests, with its own
@@ -20,14 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import read_rows
 from ssh_support import ALIAS, QUICK, VENV_FAASBENCH, Sshd, free_port, keygen, start_sshd
 
 from engine import paths
-from engine.results import read_results
 
 
 def events(path: Path) -> list[str]:
-    return [row["event"] for row in read_results(path)]
+    return [row["event"] for row in read_rows(path)]
 
 
 def test_local_and_ssh_host_at_once_side_by_side(cli: Any, tmp_path: Path) -> None:
@@ -38,10 +38,10 @@ def test_local_and_ssh_host_at_once_side_by_side(cli: Any, tmp_path: Path) -> No
     (local,) = out.glob("*-local.jsonl")
     (remote,) = out.glob(f"*-{ALIAS}.jsonl")
     for path in (local, remote):
-        rows = read_results(path)
+        rows = read_rows(path)
         assert rows[0]["event"] == "run_planned" and rows[0]["environment"]["host"]
         assert rows[-1]["event"] == "run_finished" and rows[-1]["ok_samples"] == 3
-    job = read_results(remote)[0]["environment"]["remote"]
+    job = read_rows(remote)[0]["environment"]["remote"]
     assert job["host"] == ALIAS and job["results"].endswith(".jsonl")
     assert "hosts side by side" in done.stdout
     assert f"median {ALIAS}" in done.stdout and f"{ALIAS} ÷ local" in done.stdout
@@ -59,9 +59,9 @@ def test_json_stream_tags_each_event_with_its_host(cli: Any, tmp_path: Path) -> 
                *QUICK, "--json", "--out", str(tmp_path / "runs"))
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
-    assert {line["machine"] for line in lines} == {"local", ALIAS}
+    assert {line["host"] for line in lines} == {"local", ALIAS}
     for host in ("local", ALIAS):
-        mine = [line["event"] for line in lines if line["machine"] == host]
+        mine = [line["event"] for line in lines if line["host"] == host]
         assert mine[0] == "run_planned" and mine[-1] == "run_finished"
         assert mine.count("sample_recorded") == 3
 
@@ -86,7 +86,7 @@ def test_missing_faasbench_says_what_to_run(cli: Any) -> None:
                *QUICK)
     assert done.returncode == 2  # no host could start the run
     assert "faasbench is not installed there" in done.stderr
-    assert "--bootstrap" in done.stderr
+    assert "--install" in done.stderr
 
 
 def test_older_faasbench_says_what_to_run(cli: Any, tmp_path: Path) -> None:
@@ -98,7 +98,7 @@ def test_older_faasbench_says_what_to_run(cli: Any, tmp_path: Path) -> None:
     done = cli("run", "--host", ALIAS, "--remote-faasbench", str(old), *QUICK)
     assert done.returncode == 2
     assert f"{old} is faasbench 0.0.1, older than" in done.stderr
-    assert "--bootstrap" in done.stderr
+    assert "--install" in done.stderr
 
 
 def test_other_hosts_carry_on_when_one_refuses(cli: Any, tmp_path: Path) -> None:
@@ -227,7 +227,7 @@ def test_dropped_connection_keeps_samples_and_resume_fetches_the_rest(
     env = sshd.client_env(paths.cache_dir(), tmp_path / "data")
     iterations = 200
     proc = subprocess.Popen(
-        [sys.executable, "-m", "engine", "run", "--host", ALIAS, "--remote-faasbench",
+        [sys.executable, "-m", "faasbench", "run", "--host", ALIAS, "--remote-faasbench",
          VENV_FAASBENCH, "--runtimes", "native", "--benchmarks", "nbody", "--iterations",
          str(iterations), "--mode", "cold", "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
@@ -245,7 +245,7 @@ def test_dropped_connection_keeps_samples_and_resume_fetches_the_rest(
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 1
     assert "connection lost" in stderr and "--resume" in stderr
-    rows = read_results(local)
+    rows = read_rows(local)
     kept = [r for r in rows if r["event"] == "sample_recorded"]
     closed = rows[-2]
     assert closed["event"] == "cell_finished" and "connection lost" in closed["error"]
@@ -254,7 +254,7 @@ def test_dropped_connection_keeps_samples_and_resume_fetches_the_rest(
 
     resumed = cli("run", "--resume", str(local))
     assert resumed.returncode == 0, resumed.stderr
-    rows = read_results(local)
+    rows = read_rows(local)
     samples = [r for r in rows if r["event"] == "sample_recorded"]
     assert len(samples) == iterations and all(s["ok"] for s in samples)
     assert [s["iteration"] for s in samples[:len(kept)]] == [s["iteration"] for s in kept]
@@ -267,9 +267,9 @@ def test_bootstrap_installs_this_faasbench_into_a_fresh_remote_venv(cli: Any, ss
     assert not venv.exists()
     missing = cli("run", "--host", ALIAS, *QUICK)
     assert missing.returncode == 2  # no host could start the run
-    assert "--bootstrap" in missing.stderr and str(venv) in missing.stderr
+    assert "--install" in missing.stderr and str(venv) in missing.stderr
 
-    done = cli("run", "--host", ALIAS, "--bootstrap", *QUICK, "--out", str(tmp_path / "r"),
+    done = cli("run", "--host", ALIAS, "--install", *QUICK, "--out", str(tmp_path / "r"),
                timeout=900)
     assert done.returncode == 0, done.stderr
     here = subprocess.run([VENV_FAASBENCH, "--version"], capture_output=True, text=True)
@@ -277,17 +277,17 @@ def test_bootstrap_installs_this_faasbench_into_a_fresh_remote_venv(cli: Any, ss
                            capture_output=True, text=True)
     assert there.stdout == here.stdout and there.stdout.startswith("faasbench ")
     (results,) = (tmp_path / "r").glob("*.jsonl")
-    rows = read_results(results)
+    rows = read_rows(results)
     assert rows[0]["environment"]["remote"]["host"] == ALIAS
     assert rows[-1]["event"] == "run_finished" and rows[-1]["ok_samples"] == 3
 
 
 def test_an_installed_distribution_packs_back_into_a_wheel(tmp_path: Path) -> None:
-    """What a user who installed the wheel bootstraps from (no checkout): checked on an
+    """What a user who installed the wheel installs on hosts from (no checkout): checked on an
     installed pure-Python distribution, which pip installs from the packed wheel."""
     from importlib import metadata
 
-    from engine.remote.bootstrap import repack
+    from engine.remote.install import repack
 
     wheel = repack(metadata.distribution("dacite"), tmp_path)
     target = tmp_path / "site"
@@ -308,7 +308,7 @@ def test_stop_and_cancel_cell_reach_every_host(sshd: Sshd, tmp_path: Path,
     cell; each host keeps what it measured and closes its file properly."""
     out = tmp_path / "runs"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "engine", "run", "--host", "local", "--host", ALIAS,
+        [sys.executable, "-m", "faasbench", "run", "--host", "local", "--host", ALIAS,
          "--remote-faasbench", VENV_FAASBENCH, "--runtimes", "native", "--benchmarks", "nbody",
          "--iterations", "2000", "--mode", "cold", "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -321,7 +321,7 @@ def test_stop_and_cancel_cell_reach_every_host(sshd: Sshd, tmp_path: Path,
     proc.communicate(timeout=120)
     assert proc.returncode == (130 if signum == signal.SIGINT else 0)
     for path in out.glob("*.jsonl"):
-        rows = read_results(path)
+        rows = read_rows(path)
         cell = next(r for r in rows if r["event"] == "cell_finished")
         assert cell["cancelled"] and 5 <= cell["summary"]["ok"] < 2000
         assert rows[-1]["event"] == "run_finished"

@@ -11,21 +11,24 @@ import subprocess
 import sys
 
 import pytest
+from conftest import read_rows
 from tui_support import RECORDED
 
 from engine.report import claims
-from engine.results import load_model, read_results
+from engine.report.billing import load_price_model
+from engine.store.results import load_model, read_events
+from engine.terms import NOT_MEASURED
 
 pytestmark = pytest.mark.fast
 
 
 def report(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "engine", "report", *args],
+    return subprocess.run([sys.executable, "-m", "faasbench", "report", *args],
                           capture_output=True, text=True, timeout=120)
 
 
 def measured_samples() -> list[dict]:
-    return [r for r in read_results(RECORDED) if r["event"] == "sample_recorded"]
+    return [r for r in read_rows(RECORDED) if r["event"] == "sample_recorded"]
 
 
 def test_text_report_has_every_section():
@@ -87,9 +90,15 @@ def test_hyperfine_layout(tmp_path):
     assert results and all(keys <= set(r) for r in results)
     ok = [s for s in measured_samples() if s["ok"] and not s["warmup"]]
     assert sum(len(r["times"]) for r in results) == len(ok)
-    first = results[0]
-    assert first["min"] <= first["median"] <= first["max"]
-    assert len(first["exit_codes"]) == len(first["times"])
+    for result in results:  # seconds, each time the sample's own
+        params = result["parameters"]
+        walls = [s["wall_ns"] / 1e9 for s in ok if (s["runtime"], s["benchmark"], s["mode"])
+                 == (params["runtime"], params["benchmark"], params["mode"])]
+        assert result["times"] == walls, result["command"]
+        assert result["mean"] == pytest.approx(sum(walls) / len(walls))
+        assert result["min"] == min(walls) and result["max"] == max(walls)
+        assert result["min"] <= result["median"] <= result["max"]
+        assert len(result["exit_codes"]) == len(result["times"])
     assert all(len(r["memory_usage_byte"]) == len(r["times"]) for r in results
                if "memory_usage_byte" in r)
 
@@ -103,9 +112,10 @@ def test_cost_prints_three_billing_models():
 
 def test_claims_without_docker_say_why():
     model, _ = load_model(RECORDED)
-    verdicts = claims.claims(model)
+    verdicts = [v for v in claims.claims(model, read_events(RECORDED), [], load_price_model())
+                if v.id in "abcde"]
     assert {v.id for v in verdicts} == {"a", "b", "c", "d", "e"}
-    assert all(v.verdict == claims.NOT_MEASURED and "docker" in v.why for v in verdicts)
+    assert all(v.verdict == NOT_MEASURED and "docker" in v.why for v in verdicts)
     assert {v.mode for v in verdicts if v.id == "a"} == {"cold", "load"}
 
 
@@ -134,7 +144,7 @@ def test_a_paper_run_asks_first_and_no_answer_starts_nothing(tmp_path):
 
     out = tmp_path / "r.jsonl"
     primary, secondary = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "engine", "run", "--preset", "paper",
+    proc = subprocess.Popen([sys.executable, "-m", "faasbench", "run", "--preset", "paper",
                              "--runtimes", "native", "--out", str(out)],
                             stdin=secondary, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
@@ -148,8 +158,8 @@ def test_a_paper_run_asks_first_and_no_answer_starts_nothing(tmp_path):
 
 
 def test_without_a_terminal_nobody_is_asked(monkeypatch):
-    from engine.cli.run_view import confirmed
-    from engine.plan import make_plan
+    from engine.spec.plan import make_plan
+    from faasbench.commands.run import confirmed
 
     plan = make_plan(["native"], ["nop"], preset="paper")
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))

@@ -13,11 +13,11 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import psutil
 import pytest
+from conftest import read_rows
 from docker_support import labelled_containers
 from test_faults import (  # noqa: F401  (fixture fault_builds)
     NBODY_1000,
@@ -25,25 +25,25 @@ from test_faults import (  # noqa: F401  (fixture fault_builds)
     fault_job,
 )
 
-from engine import cgroups
-from engine.burst import Function, burst
-from engine.cli import EXIT_BAD_INPUT
-from engine.density import forecast, step_sizes
-from engine.events import BurstFinished, Event, ScaleFinished, ScaleLimit, ScaleStep
-from engine.history import describe
-from engine.host_memory import whole_pss
-from engine.options import PlanError
-from engine.results import read_results
-from engine.runtimes.docker import CGROUP_ROOT
-from engine.scale import Scale
-from engine.scale_pools import SCALE_LABEL, PoolError, make_pool, shim_sizes
-from engine.scale_spec import ScaleSpec
-from engine.verify import reference_for
+from engine.errors import EXIT_BAD_INPUT, PlanError
+from engine.runtimes.docker import cgroups
+from engine.runtimes.docker.runtime import CGROUP_ROOT
+from engine.scale.burst import Function, burst
+from engine.scale.density import forecast, step_sizes
+from engine.scale.memory import whole_pss
+from engine.scale.pools import SCALE_LABEL, PoolError, make_pool, shim_sizes
+from engine.scale.scale_run import ScaleRun
+from engine.serial import replace
+from engine.spec.options import RunOptions
+from engine.spec.scale_spec import ScaleSpec
+from engine.store.events import BurstFinished, Event, ScaleFinished, ScaleLimit, ScaleStep
+from engine.store.history import describe
+from engine.verify.expected import reference_for
 
 
-def _run(spec: ScaleSpec) -> tuple[Scale, list[Event], list[int]]:
-    """Run a scale to the end; also the host processes seen while it ran."""
-    scale = Scale(spec)
+def _run(spec: ScaleSpec) -> tuple[ScaleRun, list[Event], list[int]]:
+    """Run a scale to the end; also the pool servers seen while it ran."""
+    scale = ScaleRun(spec)
     events, pids = [], []
     for event in scale.events():
         events.append(event)
@@ -66,7 +66,7 @@ def test_wasmtime_instances_come_up_in_one_host_and_go(tmp_path: Path) -> None:
     steps = [e for e in events if isinstance(e, ScaleStep)]
     assert [s.instances for s in steps] == [1, 10, 12]
     for step in steps:
-        assert step.processes == 1  # one host process, one compiled module
+        assert step.processes == 1  # one pool server, one compiled module
         assert step.pss_bytes > 0 and step.rss_bytes >= step.pss_bytes
         assert step.memory_bytes == step.pss_bytes  # no cgroup: the host's PSS is the cost
         assert step.per_instance_bytes == pytest.approx(step.memory_bytes / step.instances)
@@ -197,7 +197,7 @@ def test_hung_guest_loses_its_instance_not_the_burst(fault_builds: dict, tmp_pat
 def _wait_for(path: Path, predicate, seconds: float = 120) -> list[dict]:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        rows = read_results(path) if path.exists() else []
+        rows = read_rows(path) if path.exists() else []
         if predicate(rows):
             return rows
         time.sleep(0.05)
@@ -209,7 +209,7 @@ def test_ctrl_c_mid_step_tears_everything_down(engine: str, tmp_path: Path) -> N
     done) and every container are gone, and the file ends with a cancelled ScaleFinished."""
     out = tmp_path / "scale.jsonl"
     command = subprocess.Popen(
-        [sys.executable, "-m", "engine", "scale", "--runtimes", "wasmtime,docker",
+        [sys.executable, "-m", "faasbench", "scale", "--runtimes", "wasmtime,docker",
          "--instances", "40", "--requests", "0", "--out", str(out)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy())
     try:
@@ -223,7 +223,7 @@ def test_ctrl_c_mid_step_tears_everything_down(engine: str, tmp_path: Path) -> N
     finally:
         if command.poll() is None:
             command.kill()
-    rows = read_results(out)
+    rows = read_rows(out)
     assert rows[-1]["event"] == "scale_finished" and rows[-1]["cancelled"] is True
     listed = describe(out)  # faasbench history lists it
     assert (listed.runtimes, listed.modes, listed.status) == (("wasmtime", "docker"),
@@ -261,8 +261,43 @@ def test_bad_scale_input_is_one_clear_error(spec: ScaleSpec, words: str) -> None
 @pytest.mark.parametrize("argv", [["--runtimes", "native"], ["--instances", "-1"],
                                   ["--memory-budget", "lots"], ["--requests", "1e9"]])
 def test_bad_scale_arguments_exit_2(argv: list[str]) -> None:
-    result = subprocess.run([sys.executable, "-m", "engine", "scale", *argv],
+    result = subprocess.run([sys.executable, "-m", "faasbench", "scale", *argv],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == EXIT_BAD_INPUT
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert json.dumps(result.stdout) == '""'
+
+
+def test_a_spec_piped_to_scale_runs_as_given(tmp_path: Path) -> None:
+    """``faasbench scale --spec -``, as the dashboard runs it: exactly the spec sent, size and
+    options included, recorded in the file's scale_planned line."""
+    spec = ScaleSpec(["wasmtime"], "cat-sync", size=4096, instances=3, requests=6,
+                     concurrency=2, memory_budget_bytes=1 << 30,
+                     options=RunOptions(timeout_s=42.0, wasm_memory_bytes=64 << 20))
+    out = tmp_path / "scale.jsonl"
+    done = subprocess.run([sys.executable, "-m", "faasbench", "scale", "--spec", "-", "--out",
+                           str(out)], input=spec.to_json(), capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    rows = read_rows(out)
+    assert rows[0]["spec"] == spec.to_dict()
+    [burst_done] = [r for r in rows if r["event"] == "burst_finished"]
+    assert (burst_done["ok"], burst_done["failed"]) == (6, 0)
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize(("argv", "stdin", "words"), [
+    (["--spec", "-", "--instances", "3"], "{}", "--spec already says what to bring up; drop "
+                                               "--instances"),
+    (["--spec", "-"], '{"runtimes": ["wasmtime"], "instances": "many"}',
+     "not a valid scale spec: Expected `int`, got `str` - at `$.instances`"),
+    (["--spec", "-"], '{"runtimes": ["wasmtime"], "colour": 1}', "unknown field `colour`"),
+    (["--spec", "-"], '{"runtimes": ["native"]}', "scale cannot run 'native'"),
+    (["--spec", "/nonexistent/spec.json"], "", "cannot read the scale spec"),
+])
+def test_a_bad_spec_is_one_line_and_exit_2(argv: list[str], stdin: str, words: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "faasbench", "scale", *argv], input=stdin,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == EXIT_BAD_INPUT, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and words in result.stderr, \
+        result.stderr

@@ -23,7 +23,7 @@ would pass a test that never started the app)."""
 
 
 def serve(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "engine", "serve", *args],
+    return subprocess.Popen([sys.executable, "-m", "faasbench", "serve", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -83,7 +83,7 @@ def test_headless_chromium_shows_the_dashboard(server: tuple[subprocess.Popen[st
 @pytest.mark.fast
 @pytest.mark.parametrize("port", ["0", "-1", "70000", "http"])
 def test_a_bad_port_is_a_one_line_error(port: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "engine", "serve", "--port", port],
+    done = subprocess.run([sys.executable, "-m", "faasbench", "serve", "--port", port],
                           capture_output=True, text=True, timeout=30)
     assert done.returncode == 2 and done.stderr.count("\n") == 1
     assert "is not a whole number from 1 to 65535" in done.stderr

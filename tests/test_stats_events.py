@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from engine import events
-from engine.plan import Cell
-from engine.stats import percentile, summarize
+from engine.spec.plan import Cell
+from engine.stats.summary import percentile, summarize
+from engine.store import events
 
 pytestmark = pytest.mark.fast
 
@@ -56,7 +56,7 @@ def test_tally_counts_measured_samples_only():
 
 
 def test_figures_stay_readable():
-    from engine.units import fmt_bytes, fmt_ns, fmt_ratio
+    from engine.report.units import fmt_bytes, fmt_ns, fmt_ratio
 
     assert [fmt_ns(x) for x in (None, 950, 1_500, 2_340_000, 123_456_789_000)] == [
         "–", "950 ns", "1.5 µs", "2.34 ms", "123 s"]

@@ -6,13 +6,14 @@ from __future__ import annotations
 import statistics
 from pathlib import Path
 
+from conftest import read_rows
 from textual.widgets import DataTable, Select
 from tui_support import DATA, choose, report, run, screen_text, wait_until
 
-from engine.plan import Plan
-from engine.results import read_results
-from engine.run_model import RunModel
-from engine.units import fmt_ns
+from engine.report.units import fmt_ns
+from engine.spec.plan import Plan
+from engine.store.results import read_events
+from engine.store.run_model import RunModel
 from tui.app import Config, FaasbenchApp, make_app
 from tui.widgets.cell_row import CellRow
 
@@ -31,7 +32,7 @@ def idle(app: FaasbenchApp):
 def samples(path: Path) -> dict[str, list[int]]:
     """ok, measured wall times per cell, the last run of each cell winning (as in the UI)."""
     cells: dict[str, list[int]] = {}
-    for row in read_results(path):
+    for row in read_rows(path):
         if row["event"] == "cell_started":
             cells[row["cell_id"]] = []
         elif row["event"] == "sample_recorded" and row["ok"] and not row["warmup"]:
@@ -41,7 +42,7 @@ def samples(path: Path) -> dict[str, list[int]]:
 
 def planned(path: Path) -> list[Plan]:
     """The plans the child engines received, as they recorded them."""
-    return [Plan.from_dict(row["plan"]) for row in read_results(path)
+    return [Plan.from_dict(row["plan"]) for row in read_rows(path)
             if row["event"] == "run_planned"]
 
 
@@ -89,7 +90,7 @@ def test_quick_run_fills_live_view_then_rerun_and_compare(tmp_path: Path) -> Non
         from_file = samples(tmp_path / "results.jsonl")
         assert len(from_file["wasmtime/nbody/cold"]) == 7
         assert shown == {cid: fmt_ns(statistics.median(v)) for cid, v in from_file.items()}
-        assert RunModel.from_rows(read_results(tmp_path / "results.jsonl"), []).cells[
+        assert RunModel.from_events(read_events(tmp_path / "results.jsonl"), []).cells[
             "wasmtime/nbody/cold"].wall_ns == cell.wall_ns
 
     run(scenario())
@@ -114,7 +115,7 @@ def test_cancel_cell_then_run(tmp_path: Path) -> None:
             assert first.status == second.status == "cancelled"
             assert 2 <= len(first.wall_ns) < 200 and 1 <= len(second.wall_ns) < 200
             assert "cancelled" in screen_text(app)
-        last = read_results(tmp_path / "results.jsonl")[-1]
+        last = read_rows(tmp_path / "results.jsonl")[-1]
         assert last["event"] == "run_finished" and last["cancelled"] is True
 
     run(scenario())

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 from textual.widgets import Button, Input, SelectionList, Static
 from tui_support import DATA, choose, report, run
 
-from engine.plan import Plan, make_plan
+from engine.spec.plan import Plan, make_plan
 from tui.app import Config, make_app
 
 pytestmark = pytest.mark.fast
@@ -76,10 +73,3 @@ def test_invalid_input_disables_run(tmp_path, field: str, text: str, message: st
             assert not run_button.disabled
 
     run(scenario())
-
-
-def test_engine_never_imports_textual() -> None:
-    """The dashboard depends on the engine, never the reverse (the CLI imports it lazily)."""
-    code = ("import sys, engine.cli, engine.cli.run_view, engine.runner; "
-            "assert not [m for m in sys.modules if m.startswith(('textual', 'tui'))]")
-    subprocess.run([sys.executable, "-c", code], check=True)

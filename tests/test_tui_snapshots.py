@@ -1,6 +1,6 @@
-"""Snapshots of the setup, live and compare views at 80x24 and 120x40.
+"""Snapshots of the setup, live and side by side views at 80x24 and 120x40.
 
-Deterministic on purpose: the live and compare views are fed by a recorded events file
+Deterministic on purpose: the live and side by side views are fed by a recorded events file
 (tests/data/tui/recorded_run.jsonl, a real native + wasmtime run), and the setup view by a
 stand-in doctor report (wasmer and docker shown unavailable) and that file as its history.
 Update with: pytest tests/test_tui_snapshots.py --snapshot-update
@@ -17,8 +17,8 @@ SIZES = [(80, 24), (120, 40)]
 VIEWS = {
     "setup": (False, []),
     "live": (True, []),
-    "compare": (True, ["v"]),
-    "compare-chart": (True, ["v", "right"]),
+    "side-by-side": (True, ["v"]),
+    "side-by-side-chart": (True, ["v", "right"]),
 }
 
 

@@ -17,10 +17,12 @@ from test_faults import (  # noqa: F401  (fault_builds_fixture: the fixture faul
     run_cell,
 )
 
-from engine import benchmarks, runtimes
-from engine.events import CellFinished, RunError, SampleRecorded
-from engine.protocol import PHASES, Failed
-from engine.toolchain import BuildFlags
+from engine import runtimes
+from engine.build.toolchain import BuildFlags
+from engine.measure.protocol import Failed
+from engine.spec import benchmarks
+from engine.store.events import CellFinished, RunError, SampleRecorded
+from engine.terms import PHASES
 
 SMALL = {"nbody": 1000, "fannkuch-redux": 7, "mandelbrot": 64, "binary-trees": 6}
 SDK = sys.version_info >= (3, 11)
@@ -31,7 +33,7 @@ WARM_PHASES = {"sandbox", "run"} if SDK else {"instantiate", "execute"}
 
 
 def test_availability_names_package_version_and_compiler():
-    probe = runtimes.probe("wasmer")
+    probe = runtimes.availability("wasmer")
     assert probe.ok, probe.reason
     assert probe.details["package"] == ("wasmer-sdk" if SDK else "wasmer")
     assert probe.details["compiler"] == "cranelift"

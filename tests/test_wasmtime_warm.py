@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import shutil
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,22 +19,27 @@ from test_faults import (  # noqa: F401  (fault_builds_fixture: the fixture faul
     run_cell,
 )
 
-from engine import datafiles
-from engine.artifacts import Artifact
-from engine.benchmarks import BENCHMARKS
-from engine.cell_run import PREPARE_TIMEOUT_S, CellRun
-from engine.events import CellFinished, RunError, SampleRecorded
-from engine.options import RunOptions
-from engine.plan import make_plan
-from engine.protocol import Invoke, Measurements, Prepare, Prepared, ReferenceSpec, one_line
-from engine.runner import Run
-from engine.runtimes import wasmtime_loop
+from engine.build import datafiles
+from engine.build.artifacts import Artifact
+from engine.errors import one_line
+from engine.measure.cell_run import PREPARE_TIMEOUT_S, CellRun
+from engine.measure.measurements import Measurements
+from engine.measure.prepare import Builds
+from engine.measure.protocol import Invoke, Prepare, Prepared
+from engine.measure.run import Run
+from engine.measure.worker import FLUSH_AFTER_NS
+from engine.measure.worker_link import Worker
 from engine.runtimes.base import Invocation
-from engine.runtimes.wasmtime import Tuning, WasmtimeHost
-from engine.runtimes.wasmtime_ablation import CONFIGURATIONS, measure, runtime_with
-from engine.runtimes.wasmtime_lean import LeanRequests
-from engine.worker import FLUSH_AFTER_NS
-from engine.worker_client import Worker
+from engine.runtimes.wasmtime import loop as wasmtime_loop
+from engine.runtimes.wasmtime.ablation import CONFIGURATIONS, measure, runtime_with
+from engine.runtimes.wasmtime.lean import LeanRequests
+from engine.runtimes.wasmtime.runtime import Tuning, WasmtimeEmbedder
+from engine.serial import replace
+from engine.spec.benchmarks import BENCHMARKS
+from engine.spec.options import RunOptions
+from engine.spec.plan import make_plan
+from engine.store.events import CellFinished, RunError, SampleRecorded
+from engine.verify.expected import ReferenceSpec
 
 MODES = ["warm", "load"]
 DEFAULT = Tuning()
@@ -169,17 +173,32 @@ def test_a_failing_preopen_fails_the_request_in_the_loop_as_in_python(fault_buil
     assert python == f"WasmtimeError: cannot preopen {tmp_path}/python/data"
 
 
-def test_a_cold_host_makes_its_one_request_from_python(fault_builds, tmp_path):
-    """A cold host serves one request: it makes the calls from Python and never looks for
-    the loop's library (finding it would add to every cold start)."""
-    job = fault_job("wasmtime", fault_builds[("say", "wasm")], tmp_path, "cold")
+def test_a_cold_process_makes_its_one_request_from_python(fault_builds, tmp_path,
+                                                          monkeypatch):
+    """A cold sample's fresh process serves one request: it makes the calls from Python and
+    never looks for the loop's library (finding it would add to every cold start). The loop
+    is made to refuse being looked for; the request still runs, its output checked."""
+    def no_loop() -> None:
+        raise AssertionError("the cold path looked for the loop's library")
+
+    monkeypatch.setattr(wasmtime_loop, "library", no_loop)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "say").write_text("cold\n")
+    job = fault_job("wasmtime", fault_builds[("say", "wasm")], tmp_path / "data", "cold")
     job = replace(job, stdout_path=str(tmp_path / "out"), stderr_path=str(tmp_path / "err"))
-    host = WasmtimeHost(job)
-    host.start()
+    embedder = WasmtimeEmbedder(job)
+    embedder.start()
     try:
-        assert type(host.requests) is LeanRequests
+        embedder.load()
+        inv = embedder.run()
+        assert type(embedder.requests) is LeanRequests
     finally:
-        host.close()
+        embedder.close()
+    assert (inv.exit_code, inv.error) == (0, None)
+    assert (tmp_path / "out").read_text() == "cold\n"
+    warm = WasmtimeEmbedder(replace(job, mode="warm"))
+    with pytest.raises(AssertionError, match="looked for the loop"):
+        warm.start()  # a warm server does look for it: the stand-in is in the way
 
 
 def test_a_wasmtime_with_other_signatures_is_refused(fault_builds, tmp_path, monkeypatch):
@@ -200,7 +219,7 @@ def test_the_loop_serves_at_least_one_request(fault_builds, tmp_path):
     host = InProcess(fault_builds[("say", "wasm")], tmp_path, "warm")
     try:
         with pytest.raises(ValueError, match="at least one request, not 0"):
-            host.runtime.host.requests.serve(0, 10**9, silent=True)
+            host.runtime.embedder.requests.serve(0, 10**9, silent=True)
     finally:
         host.close()
 
@@ -255,7 +274,8 @@ def test_spinning_guest_times_out_and_the_next_sample_is_ok(fault_builds, tmp_pa
                         modes=[mode], warmup=0, options=RunOptions(timeout_s=1.0)))
     program = Artifact("nbody", "wasm", fault_builds[("spin_while", "wasm")], "fault")
     events = []
-    for event in CellRun(run, run.plan.cells[0], "test", program, None).events():
+    builds = Builds(run.plan.settings.flags, {("nbody", "wasm"): program})
+    for event in CellRun(run, run.plan.cells[0], "test", builds).events():
         events.append(event)
         if isinstance(event, SampleRecorded):
             marker.unlink(missing_ok=True)
@@ -292,7 +312,7 @@ def test_every_tuning_serves_the_same(fault_builds, tmp_path, tuning, mode):
 
 
 def test_the_ablation_measures_every_configuration(built) -> None:
-    """``python -m engine.runtimes.wasmtime_ablation`` (the closing note's table) runs every
+    """``python -m engine.runtimes.wasmtime.ablation`` (the closing note's table) runs every
     configuration's requests, each one ok (a failed request stops it)."""
     walls = measure(rounds=2, batch=3)
     assert set(walls) == set(CONFIGURATIONS)
@@ -317,7 +337,7 @@ def test_iterations_stream_in_batches_each_carrying_its_windows_peak(built, tmp_
         assert isinstance(prepared, Prepared), prepared
         worker.send(Invoke(count))
         batches: list[Measurements] = []
-        while sum(len(b) for b in batches) < count:
+        while sum(b.n for b in batches) < count:
             reply = worker._read(PREPARE_TIMEOUT_S)  # whole batches (receive splits them)
             assert isinstance(reply, Measurements), reply
             batches.append(reply)

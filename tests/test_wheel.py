@@ -1,7 +1,7 @@
 """The wheel, installed the way a user installs it, works.
 
 Every other test runs against the editable checkout, where tui/app.tcss, the C sources and
-node_host.mjs sit beside the code whatever the packaging says. A wheel once left out
+node_server.mjs sit beside the code whatever the packaging says. A wheel once left out
 tui/app.tcss and the dashboard crashed on start (StylesheetError) for anyone who installed it.
 Here the wheel is built, checked against `git ls-files`, installed (not editable) into a fresh
 venv and run from a directory outside the repository, so a file missing from the package fails.
@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGE_DIRS = ("engine", "tui", "c_sources")
+PACKAGE_DIRS = ("engine", "tui", "faasbench", "c_sources")
 INSTALL_TIMEOUT = 900.0  # dependencies may come from PyPI
 RUN_TIMEOUT = 600.0  # a fresh cache dir: the first run builds the programs with zig
 RUNTIMES = ("native", "wasmtime")
@@ -127,11 +127,12 @@ def test_wheel_holds_every_data_file(wheel: Path) -> None:
 
 
 def test_imports_come_from_the_venv(installed: Installed) -> None:
-    proc = installed.run("python", "-c", "import engine, tui; print(engine.__file__);"
-                                         "print(tui.__file__)", timeout=120)
+    proc = installed.run("python", "-c", "import engine, tui, faasbench; print(engine.__file__);"
+                                         "print(tui.__file__); print(faasbench.__file__)",
+                         timeout=120)
     assert proc.returncode == 0, output(proc)
     files = [Path(line).resolve() for line in proc.stdout.splitlines()]
-    assert len(files) == 2, output(proc)
+    assert len(files) == 3, output(proc)
     venv_lib = installed.venv.resolve() / "lib"
     for path in files:
         assert path.is_relative_to(venv_lib) and "site-packages" in path.parts, path

@@ -12,7 +12,7 @@ from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input
 
-from engine.benchmarks import BENCHMARKS
+from engine.spec.benchmarks import BENCHMARKS
 from tui.app import FaasbenchApp
 
 DATA = Path(__file__).parent / "data" / "tui"

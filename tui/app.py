@@ -1,6 +1,6 @@
 """The dashboard app: holds the model and the engine link, routes messages to screens.
 
-``make_app(config)`` serves the CLI (``faasbench``/``faasbench tui``) and the tests; a test can
+``make_app(config)`` serves the command line (``run_dashboard``) and the tests; a test can
 inject the doctor report and a recorded results file so views are deterministic.
 """
 
@@ -9,28 +9,29 @@ from __future__ import annotations
 import sys
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Optional
 
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from engine.estimate import load_history
-from engine.plan import Plan, PlanError
-from engine.remote.runner import RemoteOptions
-from engine.results import default_path, load_results, results_dir, shown_path
-from engine.run_model import RunModel
-
-from .engine_link import EngineLink, hosts_dir
-from .messages import EngineEvents, EngineExited, ModelChanged, RerunRequested, RunRequested
-from .screens.compare import CompareScreen
-from .screens.help import HelpScreen
-from .screens.history import HistoryScreen
-from .screens.live import LiveScreen
-from .screens.scale import ScaleScreen
-from .screens.setup import SetupScreen
-from .watcher import Watcher
+from engine import serial
+from engine.errors import PlanError
+from engine.remote.fanout import RemoteOptions
+from engine.report.estimate import load_history
+from engine.spec.plan import Plan
+from engine.store.results import default_path, load_results, results_dir, shown_path
+from engine.store.run_model import Note, RunModel
+from tui.engine_link import EngineLink, hosts_dir
+from tui.messages import EngineEvents, EngineExited, ModelChanged, RerunRequested, RunRequested
+from tui.screens.help import HelpScreen
+from tui.screens.history import HistoryScreen
+from tui.screens.live import LiveScreen
+from tui.screens.scale import ScaleScreen
+from tui.screens.setup import SetupScreen
+from tui.screens.side_by_side import SideBySideScreen
+from tui.watcher import Watcher
 
 
 @dataclass
@@ -38,7 +39,7 @@ class Config:
     """How the dashboard starts."""
 
     doctor_report: Optional[dict[str, Any]] = None
-    """Runtime availability; None probes with ``engine.doctor.doctor()`` in a thread."""
+    """Runtime availability; None asks ``engine.doctor.doctor()`` in a thread."""
     history_dir: Optional[Path] = None
     """Earlier results files (the estimate, the history screen); None means the data dir's
     ``results``."""
@@ -84,7 +85,7 @@ class FaasbenchApp(App[None]):
             loaded, notes = load_results(self.config.replay), []
             if loaded.warning:
                 self.notify(loaded.warning, severity="warning", markup=False)
-            self.model = RunModel.from_rows(loaded.rows, notes)
+            self.model = RunModel.from_events(loaded.events, notes)
             self.results_path = self.config.replay
             self.push_screen(LiveScreen(self.model, self.config.replay.name))
             self.broadcast(ModelChanged(frozenset(self.model.cells), notes))
@@ -111,15 +112,15 @@ class FaasbenchApp(App[None]):
                         severity="error")
             return
         cell, settings = self.model.plans[request.cell_id]
-        machine = self.model.cells[request.cell_id].machine
+        host = self.model.cells[request.cell_id].host
         try:
-            plan = Plan((replace(cell, size=request.size, iterations=request.iterations),),
+            plan = Plan((serial.replace(cell, size=request.size, iterations=request.iterations),),
                         settings, origin=f"re-run of {cell.cell_id}")
             plan.check()
         except PlanError as exc:
             self.notify(str(exc), severity="error")
             return
-        if self.start(plan, [machine] if machine else []):
+        if self.start(plan, [host] if host else []):
             self.notify(f"re-running {request.cell_id}")
 
     def start(self, plan: Plan, hosts: Sequence[str] = ()) -> bool:
@@ -129,7 +130,7 @@ class FaasbenchApp(App[None]):
             self.notify("a run is in progress: wait for it, or cancel it (x)",
                         severity="warning")
             return False
-        link.start(plan, hosts)
+        link.run(plan, hosts)
         return True
 
     def show_live(self) -> None:
@@ -143,22 +144,23 @@ class FaasbenchApp(App[None]):
 
     def broadcast(self, message: ModelChanged) -> None:
         for screen in self.screen_stack:
-            if isinstance(screen, (LiveScreen, CompareScreen)):
+            if isinstance(screen, (LiveScreen, SideBySideScreen)):
                 screen.post_message(message)
 
     def on_engine_events(self, message: EngineEvents) -> None:
         before = len(self.model.cells)
-        notes: list[str] = []
-        machines = message.machines or [None] * len(message.events)
-        touched = {self.model.apply(event, notes, machine)
-                   for event, machine in zip(message.events, machines)}
+        notes: list[Note] = []
+        hosts = message.hosts or [None] * len(message.events)
+        touched = {self.model.apply(event, notes, host)
+                   for event, host in zip(message.events, hosts)}
         touched.discard(None)
         self.broadcast(ModelChanged(frozenset(touched), notes,  # type: ignore[arg-type]
                                     new_cells=len(self.model.cells) != before))
 
     def on_engine_exited(self, message: EngineExited) -> None:
-        notes = [f"[red]the engine ({message.label}) ended with exit code "
-                 f"{message.returncode}:[/] {message.problem}"] if message.problem else []
+        notes = [Note("failure", f"the engine ({message.label}) ended with exit code "
+                                 f"{message.returncode}: {message.problem}")] \
+            if message.problem else []
         self.broadcast(ModelChanged(frozenset(), notes))
         if self.link is not None:
             self.link.finished()
@@ -173,8 +175,8 @@ class FaasbenchApp(App[None]):
             self.link.cancel_run()
             self.notify("cancelling the run; measured samples are kept")
 
-    def action_compare(self) -> None:
-        self.push_screen(CompareScreen(self.model))
+    def action_side_by_side(self) -> None:
+        self.push_screen(SideBySideScreen(self.model, self.history_dir))
 
     def action_setup(self) -> None:
         if isinstance(self.screen, LiveScreen):
@@ -202,9 +204,10 @@ def make_app(config: Optional[Config] = None) -> FaasbenchApp:
     return FaasbenchApp(config or Config())
 
 
-def main() -> int:
-    """Entry point for ``faasbench`` / ``faasbench tui``; prints the results path on exit."""
-    app = make_app()
+def run_dashboard(config: Config) -> int:
+    """The dashboard until the user quits (``faasbench``, ``faasbench tui``, ``faasbench
+    watch``); then the path of the results it recorded, if any."""
+    app = make_app(config)
     app.run()
     if app.results_path is not None:
         print(f"results: {shown_path(app.results_path)}")

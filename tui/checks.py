@@ -10,8 +10,9 @@ from typing import Callable
 
 from textual.validation import ValidationResult, Validator
 
-from engine.benchmarks import BENCHMARKS
-from engine.options import PlanError, check_count
+from engine.errors import PlanError
+from engine.spec.benchmarks import BENCHMARKS
+from engine.spec.options import check_count
 
 
 def whole_number(text: str, what: str) -> int:

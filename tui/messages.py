@@ -11,8 +11,9 @@ from typing import Optional
 
 from textual.message import Message
 
-from engine.events import Event
-from engine.plan import Plan
+from engine.spec.plan import Plan
+from engine.store.events import Event
+from engine.store.run_model import Note
 
 
 @dataclass
@@ -20,14 +21,14 @@ class EngineEvents(Message):
     """A batch of engine events, in stream order."""
 
     events: list[Event]
-    machines: list[Optional[str]] = field(default_factory=list)
+    hosts: list[Optional[str]] = field(default_factory=list)
     """The host each event came from, in the same order (empty: this machine only)."""
 
 
 @dataclass
 class EngineExited(Message):
-    """The child engine ended; ``label`` is its plan's origin, ``problem`` its stderr when it
-    ended badly."""
+    """The child engine ended; ``label`` is its request's (a plan's origin, or "scale"),
+    ``problem`` its stderr when it ended badly."""
 
     label: str
     returncode: int
@@ -39,7 +40,7 @@ class ModelChanged(Message):
     """The app folded events into the model; screens refresh the named cells and log the notes."""
 
     cell_ids: frozenset[str]
-    notes: list[str]
+    notes: list[Note]
     new_cells: bool = False
 
 
@@ -63,21 +64,7 @@ class RerunRequested(Message):
 
 @dataclass
 class DoctorReady(Message):
-    """``engine.doctor.doctor()`` finished (it probes runtimes, so it runs off the UI thread)."""
+    """``engine.doctor.doctor()`` finished (it asks every runtime, so it runs off the UI
+    thread)."""
 
     report: dict
-
-
-@dataclass
-class ScaleEvents(Message):
-    """A batch of a scale run's events, for the scale screen."""
-
-    events: list[Event]
-
-
-@dataclass
-class ScaleEnded(Message):
-    """The scale's child engine ended; ``problem`` is its stderr when it ended badly."""
-
-    returncode: int
-    problem: Optional[str] = None

@@ -13,10 +13,9 @@ from typing import Optional
 from textual.app import App
 from textual.worker import get_current_worker
 
-from engine.remote.runner import Fanout, RemoteOptions
+from engine.remote.fanout import Fanout, RemoteOptions
 from engine.remote.watch import watch
-
-from .messages import EngineEvents
+from tui.messages import EngineEvents
 
 
 class Watcher:

@@ -1,7 +1,7 @@
 """Reading a results file while it grows: here, or on a host over SFTP.
 
 Only complete lines are handed on (a line being written is read again next time), so a reader
-never sees a torn event; the writer (``engine.results``) flushes each line whole.
+never sees a torn event; the writer (``engine.store.results``) flushes each line whole.
 """
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Protocol
 
-import orjson
-
-from ..events import Event, EventError, from_dict
+from engine.store.events import Event, from_json
 
 if TYPE_CHECKING:
     import asyncssh
@@ -78,11 +76,11 @@ async def follow(source: Source, offset: int = 0) -> AsyncIterator[list[Event]]:
 
 def parse_events(data: bytes) -> list[Event]:
     """Complete JSON lines as events; a torn or foreign line is skipped (the results file
-    stays the record; ``engine.results.load_results`` names such lines)."""
+    stays the record; ``engine.store.results.load_results`` names such lines)."""
     events = []
     for line in data.splitlines():
         try:
-            events.append(from_dict(orjson.loads(line)))
-        except (ValueError, EventError):
+            events.append(from_json(line))
+        except ValueError:
             continue
     return events

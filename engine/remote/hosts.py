@@ -7,9 +7,14 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from ..options import PlanError
+from engine.errors import BadInput
 
 LOCAL = "local"
+
+
+class HostNameError(BadInput):
+    """A host given in a form faasbench cannot use; the message shows the form."""
+
 _SPEC = re.compile(r"^(?:(?P<user>[A-Za-z0-9._][A-Za-z0-9._-]*)@)?"
                    r"(?P<host>[A-Za-z0-9_.][A-Za-z0-9_.-]*)(?::(?P<port>[0-9]{1,5}))?$")
 
@@ -19,7 +24,8 @@ class Host:
     """Where a plan runs; ``name`` is the text given, used to label its results."""
 
     name: str
-    host: str
+    address: str
+    """The host name or address (or an ~/.ssh/config alias) to connect to."""
     user: Optional[str] = None
     port: Optional[int] = None
 
@@ -29,16 +35,16 @@ class Host:
 
 
 def parse_host(text: str) -> Host:
-    """``local`` or ``[user@]host[:port]``; anything else is a PlanError saying the form."""
+    """``local`` or ``[user@]host[:port]``; anything else is a HostNameError saying the form."""
     text = text.strip()
     if text == LOCAL:
         return Host(LOCAL, LOCAL)
     match = _SPEC.match(text)
     if match is None:
-        raise PlanError(f"host {text!r} is not of the form user@host[:port] (or 'local')")
+        raise HostNameError(f"host {text!r} is not of the form user@host[:port] (or 'local')")
     port = int(match["port"]) if match["port"] else None
     if port is not None and not 0 < port < 65536:
-        raise PlanError(f"host {text!r}: port {port} is not between 1 and 65535")
+        raise HostNameError(f"host {text!r}: port {port} is not between 1 and 65535")
     return Host(text, match["host"], match["user"], port)
 
 
@@ -48,5 +54,5 @@ def parse_hosts(texts: list[str]) -> list[Host]:
     names = [h.name for h in hosts]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
-        raise PlanError(f"host {', '.join(twice)} given twice; each host runs the plan once")
+        raise HostNameError(f"host {', '.join(twice)} given twice; each host runs the plan once")
     return hosts

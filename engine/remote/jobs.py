@@ -8,26 +8,27 @@ cell that was running is closed here as failed with the reason (its received sam
 
 from __future__ import annotations
 
-import dataclasses
 import signal
 import time
 import uuid
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Callable, Optional, Protocol
 
-from ..events import (
+from engine import serial
+from engine.remote.follow import SftpSource, follow
+from engine.remote.ssh import HostError, describe, run_argv
+from engine.remote.survey import HostInfo
+from engine.serial import Record
+from engine.spec.plan import Plan
+from engine.store.events import (
     CellFinished,
     CellStarted,
     Event,
     RunError,
     RunPlanned,
     SampleRecorded,
+    cell_summary,
 )
-from ..plan import Plan
-from ..stats import cell_summary
-from .follow import SftpSource, follow
-from .probe import HostInfo
-from .ssh import HostError, describe, run_argv
 
 if TYPE_CHECKING:
     import asyncssh
@@ -44,8 +45,7 @@ _LAUNCH = (
 running; prints its pid."""
 
 
-@dataclass(frozen=True)
-class Job:
+class HostRun(Record):
     """A run on a host: its pid there, its results file and its log (stdout and stderr)."""
 
     host: str
@@ -53,22 +53,18 @@ class Job:
     results: str
     log: str
 
-    def record(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
-
-def job_of(rows: list[dict[str, Any]]) -> Optional[Job]:
+def host_run_of(events: Sequence[Event]) -> Optional[HostRun]:
     """The host run a local copy came from (its run_planned line says), if any."""
-    for row in rows[:1]:
-        remote = row.get("environment", {}).get("remote") if row.get("event") == "run_planned" \
-            else None
+    for event in events[:1]:
+        remote = event.environment.get("remote") if isinstance(event, RunPlanned) else None
         if remote:
-            return Job(**remote)
+            return serial.convert(remote, HostRun)
     return None
 
 
 async def launch(conn: asyncssh.SSHClientConnection, host: str, info: HostInfo,
-                 plan: Plan) -> Job:
+                 plan: Plan) -> HostRun:
     """Upload the plan beside the results, start ``faasbench run --plan FILE --out FILE``."""
     assert info.faasbench is not None
     stem = f"{info.results_dir}/run-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
@@ -81,7 +77,7 @@ async def launch(conn: asyncssh.SSHClientConnection, host: str, info: HostInfo,
                                    f"{stem}.jsonl"])
     if result.exit_status != 0:
         raise HostError(f"{host}: cannot start the run: {str(result.stderr).strip()[-300:]}")
-    return Job(host, int(str(result.stdout).strip()), f"{stem}.jsonl", f"{stem}.log")
+    return HostRun(host, int(str(result.stdout).strip()), f"{stem}.jsonl", f"{stem}.log")
 
 
 class Control(Protocol):
@@ -96,7 +92,7 @@ class Control(Protocol):
 
 class Forwarder:
     """Turns the user's requests into signals for one engine, each sent once: SIGINT stops
-    the run cleanly, SIGUSR1 cancels its current cell (``engine.cli.run_view``'s handlers)."""
+    the run cleanly, SIGUSR1 cancels its current cell (``faasbench.interrupts``' handlers)."""
 
     def __init__(self, control: Control) -> None:
         self.control, self.stopped, self.cells = control, False, 0
@@ -142,7 +138,7 @@ class CellTracker:
         return closing
 
 
-async def follow_job(conn: asyncssh.SSHClientConnection, job: Job,
+async def follow_job(conn: asyncssh.SSHClientConnection, job: HostRun,
                      emit: Callable[[Event], None], control: Control,
                      resume_hint: str) -> None:
     """Hand on the job's events as its results file grows, until its RunFinished; if the
@@ -177,15 +173,15 @@ async def follow_job(conn: asyncssh.SSHClientConnection, job: Job,
             emit(event)
 
 
-def with_job(event: Event, job: Job) -> Event:
+def with_job(event: Event, job: HostRun) -> Event:
     """The host's run_planned with where the run lives there (for resume and watch)."""
     if isinstance(event, RunPlanned):
-        return dataclasses.replace(event, environment={**event.environment,
-                                                       "remote": job.record()})
+        return serial.replace(event, environment={**event.environment,
+                                                  "remote": serial.to_builtins(job)})
     return event
 
 
-async def _alive(conn: asyncssh.SSHClientConnection, job: Job) -> bool:
+async def _alive(conn: asyncssh.SSHClientConnection, job: HostRun) -> bool:
     return (await run_argv(conn, ["kill", "-0", str(job.pid)])).exit_status == 0
 
 

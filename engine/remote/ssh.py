@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
-from .hosts import Host
+from engine.remote.hosts import Host
 
 if TYPE_CHECKING:
     import asyncssh
@@ -55,7 +55,7 @@ def known_hosts_files(host: Host) -> list[str]:
     else ~/.ssh/known_hosts (the first one is where a new key is recorded)."""
     import asyncssh
 
-    options = asyncssh.SSHClientConnectionOptions(host=host.host, port=host.port or (),
+    options = asyncssh.SSHClientConnectionOptions(host=host.address, port=host.port or (),
                                                   username=host.user or ())
     files = [str(Path(f).expanduser()) for f in (options.known_hosts or ())
              if isinstance(f, str)]
@@ -102,9 +102,9 @@ async def _open(host: Host, known_hosts: Any) -> asyncssh.SSHClientConnection:
 
     import asyncssh
 
-    where = host.host + (f":{host.port}" if host.port else "")
+    where = host.address + (f":{host.port}" if host.port else "")
     try:
-        return await asyncssh.connect(host.host, port=host.port or (),
+        return await asyncssh.connect(host.address, port=host.port or (),
                                       username=host.user or (), known_hosts=known_hosts,
                                       connect_timeout=CONNECT_TIMEOUT)
     except asyncssh.HostKeyNotVerifiable:
@@ -117,7 +117,7 @@ async def _open(host: Host, known_hosts: Any) -> asyncssh.SSHClientConnection:
         raise HostError(f"{host.name}: connection refused at {where}; is sshd running there "
                         f"and is the port right?") from None
     except socket.gaierror as exc:
-        raise HostError(f"{host.name}: unknown host name {host.host!r} ({exc.strerror}); "
+        raise HostError(f"{host.name}: unknown host name {host.address!r} ({exc.strerror}); "
                         f"check the name or your ~/.ssh/config") from None
     except (asyncio.TimeoutError, TimeoutError):
         raise HostError(f"{host.name}: no answer from {where} within {CONNECT_TIMEOUT:.0f} s; "

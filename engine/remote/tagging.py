@@ -1,24 +1,31 @@
-"""Events of a run on several hosts, in one stream: each JSON line carries ``"machine"``.
+"""Events of a run on several hosts, in one stream: each JSON line carries ``"host"``.
 
 Results files stay one per host and untagged (each is an ordinary results file); only the
 merged stream of ``faasbench run --host ... --json`` tags its lines, so the dashboard can group
-cells by host. ``events.from_dict`` ignores the tag, so untagged readers still work.
+cells by host. Reading an event ignores the tag, so untagged readers still work.
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any, Optional
+from typing import Optional, Union
 
-from ..events import Event, from_dict
+from engine import serial
+from engine.serial import Record
+from engine.store.events import Event, from_json
 
-TAG = "machine"
+TAG = "host"
+
+
+class _Tag(Record, forbid_unknown_fields=False):
+    host: Optional[str] = None
 
 
 def tagged_json(host: str, event: Event) -> str:
-    return json.dumps({**event.to_dict(), TAG: host}, separators=(",", ":"), default=str)
+    """The event's line with its host."""
+    return serial.encode({**event.to_dict(), TAG: host}).decode()
 
 
-def untag(row: dict[str, Any]) -> tuple[Optional[str], Event]:
-    """The host a line came from (None for a single-host stream) and its event."""
-    return row.get(TAG), from_dict(row)
+def untag(line: Union[bytes, str]) -> tuple[Optional[str], Event]:
+    """The host a line came from (None for a single-host stream) and its event;
+    ``serial.SerialError`` (a ValueError) when it is not one."""
+    return serial.decode(line, _Tag).host, from_json(line)

@@ -11,12 +11,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
 
-from ..events import RunError
-from ..options import PlanError
-from .follow import LocalSource, SftpSource, Source, follow
-from .hosts import Host, parse_host
-from .runner import Emit, Fanout, RemoteOptions
-from .ssh import HostError, connect, describe
+from engine.remote.fanout import Emit, Fanout, RemoteOptions
+from engine.remote.follow import LocalSource, SftpSource, Source, follow
+from engine.remote.hosts import Host, HostNameError, parse_host
+from engine.remote.ssh import HostError, connect, describe
+from engine.store.events import RunError
+from engine.store.results import ResultsError
 
 if TYPE_CHECKING:
     import asyncssh
@@ -30,13 +30,13 @@ def parse_target(text: str) -> tuple[Optional[Host], Optional[str]]:
         return None, text
     name, sep, path = text.partition(":")
     if sep and "/" in name:
-        raise PlanError(f"no results file {text}")
+        raise ResultsError(f"no results file {text}")
     try:
         host = parse_host(name)
-    except PlanError:
-        raise PlanError(f"no results file {text}, and it is not user@host[:path]") from None
+    except HostNameError:
+        raise ResultsError(f"no results file {text}, and it is not user@host[:path]") from None
     if host.is_local:
-        raise PlanError(f"no results file {path or text}")
+        raise ResultsError(f"no results file {path or text}")
     return host, path or None
 
 
@@ -74,9 +74,9 @@ async def _watch(host: Optional[Host], path: Optional[str], options: RemoteOptio
 async def _latest(conn: asyncssh.SSHClientConnection, sftp: asyncssh.SFTPClient,
                   name: str) -> str:
     """The host's most recently written results file."""
-    from .probe import probe
+    from engine.remote.survey import survey
 
-    info = await probe(conn, name)
+    info = await survey(conn, name)
     files = await sftp.glob(f"{info.results_dir}/*.jsonl") \
         if await sftp.isdir(info.results_dir) else []
     if not files:

@@ -1,3 +1,6 @@
-"""Reports over a recorded run: tables as data (``tables``), rendered as text, Markdown or JSON
-(``render``), one CSV row per sample (``samples_csv``), hyperfine's JSON layout (``hyperfine``)
-and the study's claims with verdicts (``claims``). Nothing here re-runs anything."""
+"""Reporting on recorded runs, nothing re-run: the figures (``analysis``), the report's tables as
+data (``tables``, ``scale_tables``, ``cost_table``) rendered as text, Markdown or JSON
+(``render``, ``chart``), exports (``samples_csv``, ``hyperfine``), the study's claims with
+verdicts (``claims``, ``economy_claims``), billing (``billing``), two runs compared
+(``compare_runs``), hosts side by side (``hosts``), how long a plan will take (``estimate``) and
+figures as people read them (``units``)."""

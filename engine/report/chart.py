@@ -11,7 +11,7 @@ import math
 import re
 from typing import Any
 
-from ..units import fmt_ns
+from engine.report.units import fmt_ns
 
 SHADES = ("█", "▓", "▒", "░", "#", "+")
 """Bar fills that tell series apart without colour (reports are plain text)."""

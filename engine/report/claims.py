@@ -4,8 +4,8 @@ A verdict rests on a ratio with its 95% bootstrap interval (``stats.ratio_estima
 *holds* when the whole interval is on the claimed side of the threshold, *does not hold* when
 the whole interval is on the other side, and is *no clear verdict* when the interval straddles
 it. A claim the run cannot judge is *not measured*, with why. Start claims are judged in
-``cold`` (the study's definition: CLI runtimes, a fresh host for embedded ones, ``docker run``)
-and in ``load`` (a running host loads the function), each on the fastest WebAssembly runtime of
+``cold`` (the study's definition: CLI runtimes, a fresh process for embedded ones, ``docker
+run``) and in ``load`` (a server loads the function), each on the fastest WebAssembly runtime of
 that mode, named in the verdict. How each claim is read:
 
 - (a) nop: Docker's median / the fastest WebAssembly runtime's ≥ 10.
@@ -22,45 +22,20 @@ that mode, named in the verdict. How each claim is read:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Optional
+from typing import Callable, Optional
 
-from .. import analysis
-from ..comparison import cached_ratio
-from ..run_model import CellState, RunModel
-from ..stats import RatioEstimate
-from ..units import fmt_bytes, fmt_interval, fmt_ns, fmt_ratio
+from engine.report.billing import PriceModel
+from engine.report.economy_claims import billing_claim, density_claim
+from engine.report.units import fmt_bytes, fmt_interval, fmt_ns, fmt_ratio
+from engine.report.verdicts import Verdict, runtime_kind
+from engine.spec.benchmarks import COMPUTE_BENCHMARKS
+from engine.stats.ratios import cached_ratio
+from engine.stats.summary import RatioEstimate
+from engine.store.events import Event
+from engine.store.run_model import CellState, RunModel
+from engine.terms import FAILS, HOLDS, NOT_MEASURED, UNCLEAR, Mode, VerdictWord
 
-HOLDS, FAILS, UNCLEAR, NOT_MEASURED = "holds", "does not hold", "no clear verdict", "not measured"
-START_MODES = ("cold", "load")
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """One claim judged on one run (and one mode, for start claims)."""
-
-    id: str
-    claim: str
-    verdict: str
-    figure: str = ""
-    compares: str = ""
-    mode: str = ""
-    interval: Optional[list[float]] = None
-    why: str = ""
-    runs: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def runtime_kind(name: str) -> str:
-    """``wasm``, ``container`` or ``native`` from the runtime registry (unknown names: "")."""
-    from .. import runtimes
-
-    try:
-        return runtimes.get(name).kind
-    except (ValueError, ImportError, AttributeError):
-        return ""
+START_MODES: tuple[Mode, ...] = ("cold", "load")
 
 
 def _cells(model: RunModel, benchmark: str, mode: str) -> list[CellState]:
@@ -83,7 +58,7 @@ def _docker_and_fastest_wasm(model: RunModel, benchmark: str,
 
 
 def _judge(estimate: RatioEstimate, inside: Callable[[float], bool],
-           low: float, high: float) -> str:
+           low: float, high: float) -> VerdictWord:
     """holds / does not hold / no clear verdict for a claimed range [low, high] of the ratio."""
     if inside(estimate.low) and inside(estimate.high):
         return HOLDS
@@ -126,7 +101,7 @@ def start_claims(model: RunModel) -> list[Verdict]:
 def compute_claim(model: RunModel) -> Verdict:
     """(d): every compute benchmark in warm, with the start (nop cold) shown apart."""
     claim = "compute benchmarks 10–50% faster on WebAssembly than in Docker"
-    benches = [b for b in analysis.COMPUTE_BENCHMARKS
+    benches = [b for b in COMPUTE_BENCHMARKS
                if any(c.benchmark == b for c in model.cells.values())]
     parts = {b: _ratio_verdict(model, "d", claim, b, "warm", 1.1, 1.5) for b in benches}
     judged = {b: p for b, p in parts.items() if p.verdict != NOT_MEASURED}
@@ -171,10 +146,10 @@ def footprint_claim(model: RunModel) -> list[Verdict]:
     return verdicts
 
 
-def claims(model: RunModel, extra: Sequence[Verdict] = ()) -> list[Verdict]:
-    """Every claim, in the study's order, then any judged on other runs (``extra``)."""
-    by_id: dict[str, list[Verdict]] = {}
-    for verdict in [*start_claims(model), compute_claim(model), *footprint_claim(model),
-                    *extra]:
-        by_id.setdefault(verdict.id, []).append(verdict)
-    return [v for key in sorted(by_id) for v in by_id[key]]
+def claims(model: RunModel, samples: Sequence[Event], scale_events: Sequence[Event],
+           prices: PriceModel) -> list[Verdict]:
+    """Every claim, in the study's order: (a) to (e) on the run's model, (f) on a scale run's
+    events (none: not measured), (g) on the run's samples billed at ``prices``."""
+    return sorted([*start_claims(model), compute_claim(model), *footprint_claim(model),
+                   density_claim(scale_events), billing_claim(samples, prices)],
+                  key=lambda v: v.id)

@@ -10,11 +10,11 @@ says so for readers who look.
 
 from __future__ import annotations
 
-import json
 import statistics
 
-from ..run_model import RunModel
-from ..stats import summarize
+from engine import serial
+from engine.stats.summary import summarize
+from engine.store.run_model import RunModel
 
 NOTE = ("faasbench records user+system CPU time as one figure: 'user' holds it, 'system' is 0. "
         "Times are the measured samples whose output matched the reference.")
@@ -43,5 +43,5 @@ def as_hyperfine(model: RunModel) -> str:
         if all(r is not None for r in rss):
             entry["memory_usage_byte"] = rss
         results.append(entry)
-    return json.dumps({"results": results,
-                       "faasbench": {"run_id": model.run_id, "note": NOTE}}, indent=2) + "\n"
+    return serial.pretty({"results": results,
+                          "faasbench": {"run_id": model.run_id, "note": NOTE}}) + "\n"

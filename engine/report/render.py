@@ -7,15 +7,15 @@ cell's summary, its ratios with their intervals, and the claims) for scripts.
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any, Optional
 
-from .. import analysis
-from ..run_model import RunModel
-from .claims import Verdict
-from .tables import Table, status
+from engine import serial
+from engine.report import analysis
+from engine.report.claims import Verdict
+from engine.report.tables import Table, status
+from engine.store.run_model import RunModel
 
 
 def to_rich(table: Table) -> Any:
@@ -72,12 +72,13 @@ def _estimate(estimate: Any) -> Optional[dict[str, Any]]:
 def as_json(model: RunModel, verdicts: Sequence[Verdict] = ()) -> str:
     """Run, environment, every cell's summary and ratios, phases, footprint, harness, claims."""
     cells = []
-    for group in analysis.compare_rows(model):
+    for group in analysis.side_by_side_rows(model):
         for row in group:
             cell, harness = row.cell, analysis.harness(row.cell)
             cells.append({
                 "cell_id": cell.cell_id, "runtime": cell.runtime, "benchmark": cell.benchmark,
-                "size": cell.size, "mode": cell.mode, "host": cell.host,
+                "size": cell.size, "mode": cell.mode, "cold_process": cell.cold_process,
+                "host": cell.host,
                 "same_as": cell.same_as, "status": cell.status, "failed": cell.failed,
                 "summary": row.summary,
                 "vs": {base: _estimate(e) for base, e in row.vs.items()},
@@ -88,4 +89,4 @@ def as_json(model: RunModel, verdicts: Sequence[Verdict] = ()) -> str:
     document = {"run_id": model.run_id, "environment": model.environment,
                 "status": status(model),
                 "cells": cells, "claims": [v.to_dict() for v in verdicts]}
-    return json.dumps(document, indent=2, default=str) + "\n"
+    return serial.pretty(document) + "\n"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
-from ..run_model import RunModel
+from engine.store.run_model import RunModel
 
 COLUMNS = ("cell_id", "runtime", "benchmark", "size", "mode", "iteration", "warmup", "ok",
            "wall_ns", "cpu_ns", "peak_rss_bytes", "fuel", "exit_code", "error", "phases")

@@ -2,7 +2,7 @@
 
 Each builder takes a ``RunModel`` (a results file folded into cells) and returns ``Table``s whose
 cells are already formatted strings; the machine-readable figures go out through
-``render.as_json``. Ratios come from ``engine.analysis.compare_rows`` (the one rule).
+``render.as_json``. Ratios come from ``engine.analysis.side_by_side_rows`` (the one rule).
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .. import analysis
-from ..run_model import CellState, RunModel
-from ..units import UNCLEAR, fmt_bytes, fmt_estimate, fmt_ns, fmt_ns_range
-from .claims import NOT_MEASURED, Verdict
+from engine.report import analysis
+from engine.report.units import UNCLEAR, fmt_bytes, fmt_estimate, fmt_ns, fmt_ns_range
+from engine.report.verdicts import Verdict
+from engine.spec.benchmarks import COMPUTE_BENCHMARKS, START_BENCHMARKS
+from engine.store.run_model import CellState, RunModel
+from engine.terms import NOT_MEASURED
 
 RATIO_NOTE = (f"ratios: median over the baseline's median in the same mode, with the 95% "
               f"bootstrap interval; {UNCLEAR}: no clear difference (the interval contains 1)")
@@ -56,16 +58,16 @@ def status(model: RunModel) -> str:
 
 
 def _runtime_label(cell: CellState) -> str:
-    return f"{cell.runtime} ({cell.host})" if cell.host else cell.runtime
+    return f"{cell.runtime} ({cell.cold_process})" if cell.cold_process else cell.runtime
 
 
 def side_by_side(model: RunModel) -> list[Table]:
     """Per benchmark: every runtime per mode, with its statistics and ratios."""
     tables: dict[str, Table] = {}
-    for group in analysis.compare_rows(model):
+    for group in analysis.side_by_side_rows(model):
         first = group[0].cell
         build = (f", {'; '.join(analysis.builds(model))}"
-                 if first.benchmark in analysis.COMPUTE_BENCHMARKS else "")
+                 if first.benchmark in COMPUTE_BENCHMARKS else "")
         table = tables.setdefault(first.benchmark, Table(
             f"{first.benchmark} (size {first.size}{build})",
             ["mode", "runtime", "median [95% CI]", "mean ± sd (cv)", "p5–p95", "outliers",
@@ -91,16 +93,17 @@ def side_by_side(model: RunModel) -> list[Table]:
 def start_ladder(model: RunModel) -> list[Table]:
     """nop and cat-sync: each runtime's median per mode, the way a function can start."""
     tables = []
-    for bench in analysis.COLD_START_BENCHMARKS:
+    for bench in START_BENCHMARKS:
         ladder = analysis.start_ladder(model, bench)
         if not ladder:
             continue
-        hosts = analysis.cold_hosts(model)
+        processes = analysis.cold_processes(model)
         table = Table(f"start ladder: {bench}", ["runtime", *ladder],
                       caption="median per mode; a mode a runtime lacks shows its stand-in")
         for runtime in analysis.runtimes(model):
             if any(runtime in by_rt for by_rt in ladder.values()):
-                label = f"{runtime} (cold: {hosts[runtime]})" if runtime in hosts else runtime
+                label = f"{runtime} (cold: {processes[runtime]})" if runtime in processes \
+                    else runtime
                 table.rows.append([label, *(fmt_ns(by_rt.get(runtime)) for by_rt in
                                             ladder.values())])
         tables.append(table)

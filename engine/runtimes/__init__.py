@@ -13,22 +13,22 @@ import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .base import Availability, Runtime
+    from engine.runtimes.base import Availability, Runtime
 
 _BUILTIN: dict[str, str] = {
     "native": "engine.runtimes.native:NativeRuntime",
-    "wasmtime": "engine.runtimes.wasmtime:WasmtimeRuntime",
+    "wasmtime": "engine.runtimes.wasmtime.runtime:WasmtimeRuntime",
     "wasmer": "engine.runtimes.wasmer:WasmerRuntime",
     "node": "engine.runtimes.node:NodeRuntime",
-    "docker": "engine.runtimes.docker:DockerRuntime",
-    "docker-exec": "engine.runtimes.docker:DockerExecRuntime",
+    "docker": "engine.runtimes.docker.runtime:DockerRuntime",
+    "docker-exec": "engine.runtimes.docker.exec_runtime:DockerExecRuntime",
     **{name: f"engine.runtimes.cli_runtime:{name}" for name in (
         "wasmtime-cli", "wasmtime-cli-aot", "wasmedge", "wasmedge-aot", "wasmer-cli", "iwasm",
         "wavm", "wavm-aot")},
 }
 PLUGINS_VARIABLE = "FAASBENCH_RUNTIME_PLUGINS"
 
-__all__ = ["builtin_names", "get", "names", "probe"]
+__all__ = ["availability", "builtin_names", "get", "names"]
 
 
 def _plugins() -> dict[str, str]:
@@ -38,7 +38,7 @@ def _plugins() -> dict[str, str]:
 
 def _registry() -> dict[str, str]:
     """The built-ins, the command templates the user's runtimes.toml adds, and plugins."""
-    from .cli_templates import user_runtime_names
+    from engine.runtimes.cli_templates import user_runtime_names
 
     return {**_BUILTIN,
             **{n: f"engine.runtimes.cli_runtime:{n}" for n in user_runtime_names()},
@@ -65,9 +65,9 @@ def get(name: str) -> type[Runtime]:
     return getattr(importlib.import_module(module_name), class_name)
 
 
-def probe(name: str) -> Availability:
+def availability(name: str) -> Availability:
     """``available()`` of a runtime, guarded: even a broken module reports, never raises."""
-    from .base import Availability
+    from engine.runtimes.base import Availability
 
     try:
         return get(name).available()

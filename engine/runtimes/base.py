@@ -1,7 +1,7 @@
 """The runtime interface: what every way of running a benchmark program must provide.
 
 A runtime lives in the worker process. The worker calls ``prepare()`` once per cell and
-``invoke()`` once per iteration (or ``serve_many()`` for many, where the host can serve them
+``invoke()`` once per iteration (or ``serve_many()`` for many, where a server can serve them
 back to back), then ``close()``. Capability flags are class data so the
 CLI and the dashboard can show them without special cases. Phases are named as the runtime
 really has them (the names are listed in ``engine.protocol.PHASES``); what it does not expose
@@ -15,8 +15,10 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Optional
 
-from ..options import RunOptions
-from ..peak_rss import PeakRss
+from engine.runtimes.peak_rss import PeakRss
+from engine.serial import Record
+from engine.spec.options import RunOptions
+from engine.terms import Mode, Phase, RuntimeKind, Target
 
 
 @dataclass(frozen=True)
@@ -30,8 +32,7 @@ class Availability:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Job:
+class Job(Record):
     """Everything a runtime needs to run one cell; plain data so it crosses process borders."""
 
     benchmark: str
@@ -42,7 +43,7 @@ class Job:
     """The benchmark's data directory on the host: the only directory the guest is shown."""
     guest_dir: str
     """Where the guest sees ``host_dir`` (read-only)."""
-    mode: str
+    mode: Mode
     run_id: str
     options: RunOptions
     stdout_path: str = ""
@@ -58,7 +59,7 @@ class Invocation:
     exit_code: Optional[int]
     cpu_ns: Optional[int] = None
     peak_rss_bytes: Optional[int] = None
-    phases_ns: dict[str, int] = field(default_factory=dict)
+    phases_ns: dict[Phase, int] = field(default_factory=dict)
     fuel: Optional[int] = None
     guest_memory_bytes: Optional[int] = None
     error: Optional[str] = None
@@ -66,7 +67,7 @@ class Invocation:
 
 @dataclass(frozen=True)
 class Served:
-    """Requests a host served back to back (``Runtime.serve_many``): every one before the last
+    """Requests a server served back to back (``Runtime.serve_many``): every one before the last
     ran, exited 0 and printed nothing, as its reference does; the last is for the worker to
     judge, its output still in the job's files."""
 
@@ -95,21 +96,21 @@ class Runtime(ABC):
     """One way to run a program. Subclasses set the class data and implement the methods."""
 
     name: ClassVar[str]
-    artifact_target: ClassVar[Optional[str]]
+    artifact_target: ClassVar[Optional[Target]]
     """Which build it runs: ``wasm``, ``native``, or None for none."""
-    kind: ClassVar[str]
+    kind: ClassVar[RuntimeKind]
     """``native``, ``wasm`` or ``container``: which side of the comparison it is on (doctor
     and the results show it)."""
     counts_fuel: ClassVar[bool] = False
     has_memory_limit: ClassVar[bool] = False
-    keeps_host: ClassVar[bool] = True
+    keeps_server: ClassVar[bool] = True
     """False when nothing stays up between requests (a process per run): its warm cells then
     start a fresh process per iteration exactly like cold ones, and say so."""
-    same_as: ClassVar[dict[str, str]] = {}
+    same_as: ClassVar[dict[Mode, Mode]] = {}
     """Modes this runtime does not have, each with the mode it would equal: such cells are not
     run twice under another name; the results record which mode stands in."""
-    cold_host: ClassVar[Optional[str]] = None
-    """What a cold start launches when it is not the runtime itself ("python host" for an
+    cold_process: ClassVar[Optional[str]] = None
+    """What a cold start launches when it is not the runtime itself ("python process" for an
     engine embedded in Python): shown beside every cold figure so nobody mistakes it."""
     maps_guest_dir: ClassVar[bool] = True
     """False when the program sees host paths (native), so its argv names the host directory."""
@@ -123,7 +124,7 @@ class Runtime(ABC):
     @classmethod
     @abstractmethod
     def available(cls) -> Availability:
-        """Probe the runtime; must not raise."""
+        """Whether the runtime can run here, with why not and the fix; must not raise."""
 
     def prepare(self) -> None:
         """Load what the mode keeps up between iterations (compiled module, running host)."""
@@ -134,7 +135,7 @@ class Runtime(ABC):
 
     def serve_many(self, limit: int, budget_ns: int, silent: bool) -> Optional[Served]:
         """Up to ``limit`` iterations served back to back, ending with the first that needs
-        judging or once ``budget_ns`` has passed, for a runtime whose host serves them without
+        judging or once ``budget_ns`` has passed, for a runtime whose server serves them without
         Python in between; None (the default) when ``invoke`` serves one at a time.
         ``silent``: whether the reference output is empty, so a request that printed nothing
         and exited 0 is correct without a look at its files."""
@@ -152,17 +153,17 @@ class Runtime(ABC):
         """For requests served inside the worker itself: its own high-water mark, which the
         worker resets and reads once per batch of iterations it streams (``engine.worker``),
         since a read costs about as much as a warm instance. None (the default) when each
-        iteration measures its own peak (a process per request, or a host of its own)."""
+        iteration measures its own peak (a process per request, or a server of its own)."""
         return None
 
     @classmethod
     def installed_bytes(cls) -> Optional[int]:
-        """What any host must have installed to run functions this way (the engine's package
+        """What any machine must have installed to run functions this way (the engine's package
         or binaries; doctor shows it); None when it cannot tell."""
         return None
 
     def runtime_bytes(self) -> Optional[int]:
-        """What this cell's host must have installed: ``installed_bytes`` unless the cell's
+        """What this cell's machine must have installed: ``installed_bytes`` unless the cell's
         settings need more (Docker: a base image)."""
         return self.installed_bytes()
 
@@ -171,13 +172,13 @@ class Runtime(ABC):
         return os.path.getsize(self.job.artifact) if self.job.artifact else None
 
     @classmethod
-    def mode_note(cls, mode: str) -> Optional[str]:
+    def mode_note(cls, mode: Mode) -> Optional[str]:
         """How this runtime's ``mode`` differs from what its name promises, or None."""
-        if mode == "warm" and not cls.keeps_host:
+        if mode == "warm" and not cls.keeps_server:
             return f"warm = cold: {cls.name} keeps nothing up between requests, so each one " \
                    "starts a fresh process"
-        if mode == "cold" and cls.cold_host:
-            return f"cold = a fresh {cls.cold_host} process per request (its start, loading " \
+        if mode == "cold" and cls.cold_process:
+            return f"cold = a fresh {cls.cold_process} per request (its start, loading " \
                    f"{cls.name}, then the function), not {cls.name}'s own start"
         return None
 

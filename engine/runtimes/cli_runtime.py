@@ -2,7 +2,7 @@
 
 Each template in ``cli_templates`` (built-in or from runtimes.toml) is its own runtime name,
 made into a class on first use by the module ``__getattr__`` below, so the registry can name
-them like any other runtime. A CLI keeps nothing up between runs (``keeps_host`` is False):
+them like any other runtime. A CLI keeps nothing up between runs (``keeps_server`` is False):
 its warm cells start the CLI afresh per request, like cold ones, and say so. Variants with a
 precompile step (``*-aot``) compile once per module in ``prepare``, outside every sample; all
 others must not reuse compiled code across runs (wasmtime gets ``-C cache=n``).
@@ -21,11 +21,11 @@ from importlib import util
 from pathlib import Path
 from typing import ClassVar, Optional
 
-from .. import paths
-from ..files import atomic_path, write_atomic
-from .base import Availability, Invocation, Runtime
-from .cli_templates import Template, configured
-from .process import spawn_and_wait
+from engine import paths
+from engine.files import atomic_path, write_atomic
+from engine.runtimes.base import Availability, Invocation, Runtime
+from engine.runtimes.cli_templates import Template, configured
+from engine.runtimes.process import spawn_and_wait
 
 ENV_KEPT = ("PATH", "HOME", "LD_LIBRARY_PATH")
 """Runtimes find their own libraries and settings through these (e.g. ~/.wasmedge/env)."""
@@ -75,7 +75,7 @@ class CliRuntime(Runtime):
     """Why the user's runtimes.toml entry for this name was rejected, if it was."""
     kind = "wasm"
     artifact_target = "wasm"
-    keeps_host = False
+    keeps_server = False
     same_as: ClassVar[dict[str, str]] = {"load": "cold"}  # a CLI loads the module as it starts
 
     @classmethod

@@ -25,12 +25,14 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from dataclasses import dataclass, fields, replace
 from functools import cache
 from pathlib import Path
 from typing import Any, Optional
 
 import platformdirs
+
+from engine import serial
+from engine.serial import Record
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -40,8 +42,7 @@ else:
 PLACEHOLDERS = ("module", "compiled", "host_dir", "guest_dir", "mount_root", "args")
 
 
-@dataclass(frozen=True)
-class Template:
+class Template(Record):
     """How to run (and optionally precompile) a module with one runtime CLI."""
 
     name: str
@@ -117,20 +118,16 @@ def config_file() -> Path:
 
 
 def _from_entry(name: str, entry: Any) -> Template:
+    """The template an entry gives: a built-in's fields changed, or a new runtime (which needs
+    a command); checked as a record, then its placeholders."""
     if not isinstance(entry, dict):
         raise ValueError("must be a table")
-    known = {f.name for f in fields(Template)} - {"name"}
-    unknown = set(entry) - known
-    if unknown:
-        raise ValueError(f"unknown field(s) {', '.join(sorted(unknown))}; valid: "
-                         f"{', '.join(sorted(known))}")
-    if not all(isinstance(v, str) for v in entry.values()):
-        raise ValueError("every field must be a string")
     base = BUILTIN.get(name)
     if base is None and "command" not in entry:
         raise ValueError("a new runtime needs a command")
-    template = (replace(base, **entry) if base is not None
-                else Template(name=name, **{"hint": f"see {config_file()}", **entry}))
+    fields = serial.to_builtins(base) if base is not None else \
+        {"hint": f"see {config_file()}"}
+    template = serial.convert({**fields, **entry, "name": name}, Template)
     template.check()
     return template
 

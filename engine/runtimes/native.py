@@ -5,13 +5,13 @@ from __future__ import annotations
 import platform
 from typing import ClassVar
 
-from ..toolchain import native_target
-from .base import Availability, Invocation, Runtime
-from .process import spawn_and_wait
+from engine.build.toolchain import native_target
+from engine.runtimes.base import Availability, Invocation, Runtime
+from engine.runtimes.process import spawn_and_wait
 
 
 class NativeRuntime(Runtime):
-    """A fresh process per iteration in every mode: a native program has no host to keep up.
+    """A fresh process per iteration in every mode: a native program has no server to keep up.
 
     Its warm cells still run (the warm-up iteration fills the page cache) because they are the
     baseline every warm ratio is taken against; they are labelled as equal to cold.
@@ -21,7 +21,7 @@ class NativeRuntime(Runtime):
     artifact_target = "native"
     kind = "native"
     maps_guest_dir = False
-    keeps_host = False
+    keeps_server = False
     same_as: ClassVar[dict[str, str]] = {"load": "cold"}  # loading it means starting it
 
     @classmethod

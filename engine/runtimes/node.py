@@ -1,12 +1,12 @@
 """``node``: V8 through Node.js and node:wasi (preview1), the study's "V8" runtime.
 
-Cold: a fresh ``node`` process per iteration ("node host") runs ``node_host.mjs once``, which
-compiles, instantiates and runs; its report gives the phases compile, instantiate and execute,
-and its stamps ``start`` (``node`` alone costs tens of milliseconds) and ``exit``. Load: one
-running ``node_host.mjs load`` per cell reads and compiles the module again per request, then
-runs it. Warm: one ``node_host.mjs serve`` per cell keeps the compiled module and runs a fresh
-WASI + instance per request line. A guest past the timeout gets its node process killed; the
-next request starts a new host.
+Cold: a fresh ``node`` process per iteration ("node process") runs ``node_server.mjs once``,
+which compiles, instantiates and runs; its report gives the phases compile, instantiate and
+execute, and its stamps ``start`` (``node`` alone costs tens of milliseconds) and ``exit``. Load:
+one server, ``node_server.mjs load``, per cell reads and compiles the module again per request,
+then runs it. Warm: one ``node_server.mjs serve`` per cell keeps the compiled module and runs a
+fresh WASI + instance per request line. A guest past the timeout gets its node process killed;
+the next request starts a new server.
 """
 
 from __future__ import annotations
@@ -19,23 +19,44 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from ..peak_rss import PeakRss
-from ..protocol import HostReport, NodeSpec
-from .base import Availability, Invocation, Runtime
-from .process import run_fresh_host, tail, watchdog
+from engine import serial
+from engine.runtimes.base import Availability, Invocation, Job, Runtime
+from engine.runtimes.peak_rss import PeakRss
+from engine.runtimes.process import run_fresh_process, tail, watchdog
+from engine.runtimes.request_report import RequestReport
+from engine.serial import Record
 
-HOST_SCRIPT = Path(__file__).with_name("node_host.mjs")
+SERVER_SCRIPT = Path(__file__).with_name("node_server.mjs")
 MIN_MAJOR = 18
 """node:wasi with ``version: 'preview1'`` and ``returnOnExit``."""
 
 
+class NodeSpec(Record):
+    """How node_server.mjs runs a module: the file, argv and what the guest may see and write."""
+
+    module: str
+    argv: list[str]
+    host_dir: str
+    guest_dir: str
+    stdout: str
+    stderr: str
+
+    @classmethod
+    def of(cls, job: Job) -> NodeSpec:
+        return cls(job.artifact, job.argv, job.host_dir, job.guest_dir, job.stdout_path,
+                   job.stderr_path)
+
+    def to_json(self) -> str:
+        return serial.encode(self).decode()
+
+
 def node_binary() -> Optional[str]:
-    """The node on PATH (None without one); the pool host of ``scale`` starts it too."""
+    """The node on PATH (None without one); the pool server of ``scale`` starts it too."""
     return shutil.which("node")
 
 
-def _invocation(report: HostReport) -> Invocation:
-    """An Invocation from the host script's report (wall time filled in by the caller)."""
+def _invocation(report: RequestReport) -> Invocation:
+    """An Invocation from the server's report (wall time filled in by the caller)."""
     return Invocation(wall_ns=0, exit_code=report.exit_code, error=report.error,
                       cpu_ns=report.cpu_ns, phases_ns=dict(report.phases_ns),
                       guest_memory_bytes=report.guest_memory_bytes)
@@ -45,7 +66,7 @@ class NodeRuntime(Runtime):
     name = "node"
     kind = "wasm"
     artifact_target = "wasm"
-    cold_host = "node host"
+    cold_process = "node process"
 
     @classmethod
     def available(cls) -> Availability:
@@ -74,30 +95,29 @@ class NodeRuntime(Runtime):
         job = self.job
         self.node = node_binary() or "node"
         self.server: Optional[subprocess.Popen[str]] = None
-        self.host_log = f"{job.stdout_path}.node-host.log"
-        self.spec = NodeSpec(job.artifact, job.argv, job.host_dir, job.guest_dir,
-                             job.stdout_path, job.stderr_path).to_json()
+        self.server_log = f"{job.stdout_path}.node-server.log"
+        self.spec = NodeSpec.of(job).to_json()
         if job.mode != "cold":
             self._start_server()
 
     def invoke(self) -> Invocation:
         if self.job.mode != "cold":
-            return self._invoke_host()
-        return run_fresh_host(self.node, [self.node, str(HOST_SCRIPT), "once", self.spec],
-                              self.job, host_stderr=self.host_log)
+            return self._invoke_server()
+        return run_fresh_process(self.node, [self.node, str(SERVER_SCRIPT), "once", self.spec],
+                                 self.job, process_stderr=self.server_log)
 
     def _start_server(self) -> None:
-        with open(self.host_log, "w") as log:
+        with open(self.server_log, "w") as log:
             self.server = subprocess.Popen(
-                [self.node, str(HOST_SCRIPT), "load" if self.job.mode == "load" else "serve",
+                [self.node, str(SERVER_SCRIPT), "load" if self.job.mode == "load" else "serve",
                  self.spec], env={},
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True)
         self.peak = PeakRss(str(self.server.pid))
         line = self._read_line(self.job.options.timeout_s)
         if line != "ready\n":
             self.close()
-            why = line.strip() if line else tail(self.host_log)
-            raise RuntimeError(f"node host did not start: {why}")
+            why = line.strip() if line else tail(self.server_log)
+            raise RuntimeError(f"node server did not start: {why}")
 
     def _read_line(self, timeout_s: float) -> str:
         """One line from the server; empty when it died or the watchdog killed it."""
@@ -109,8 +129,8 @@ class NodeRuntime(Runtime):
         finally:
             dog.disarm()
 
-    def _invoke_host(self) -> Invocation:
-        """One request to the running host (load: it compiles the module again first)."""
+    def _invoke_server(self) -> Invocation:
+        """One request to the server (load: it compiles the module again first)."""
         if self.server is None or self.server.poll() is not None:
             self._start_server()  # after a timeout, outside any sample's measurement
         assert self.server is not None and self.server.stdin is not None
@@ -125,8 +145,8 @@ class NodeRuntime(Runtime):
             self.close()
             return Invocation(wall_ns=wall, exit_code=None, error=(
                 "timed out (node killed after the per-iteration timeout)" if timed_out
-                else f"node host died: {tail(self.host_log)}"))
-        inv = _invocation(HostReport.from_json(line))
+                else f"node server died: {tail(self.server_log)}"))
+        inv = _invocation(RequestReport.from_json(line))
         inv.wall_ns, inv.peak_rss_bytes = wall, self.peak.read()
         return inv
 

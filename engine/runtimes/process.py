@@ -1,14 +1,16 @@
 """Start a program as a child process and measure it the way hyperfine does.
 
-The launcher (``engine.launcher``) forks and waits for the program from a process of a few
-KiB, so its wait4 gives the program's own CPU time and peak RSS, and its clock stamps leave
-the Python side's costs out of the wall time. ``run_fresh_host`` does the same for a host
+The launcher (``engine.build.launcher``) forks and waits for the program from a process of a
+few KiB, so its wait4 gives the program's own CPU time and peak RSS, and its clock stamps leave
+the Python side's costs out of the wall time. ``run_fresh_process`` does the same for a fresh
 process (Python with an embedded engine, node) that reports its own phases. The watchdog here
-serves in-process engines, whose guests can only be interrupted from another thread.
+serves in-process engines, whose guests can only be interrupted from another thread, and
+``die_with_parent`` the processes a controller starts.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import select
 import signal
@@ -19,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from ..launcher import launcher_path, parse_report
-from ..protocol import HostReport
-from .base import Invocation, Job
+from engine.build.launcher import launcher_path, parse_report
+from engine.runtimes.base import Invocation, Job
+from engine.runtimes.request_report import RequestReport
 
 STDERR_TAIL = 300
 
@@ -150,23 +152,32 @@ def tail(path: str, limit: int = STDERR_TAIL) -> str:
     return " ".join(text.split())
 
 
-def run_fresh_host(exe: str, argv: Sequence[str], job: Job, *, host_stderr: str,
-                   env: Optional[dict[str, str]] = None) -> Invocation:
-    """One cold sample through a fresh host process that prints a ``HostReport`` and exits.
+def die_with_parent() -> None:
+    """Ask Linux to kill this process if the one that started it dies (even by SIGKILL)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
-    Wall time, CPU time and peak RSS are the launcher's, for the whole host process; phases
-    are the host's own plus ``start`` (spawn until the host's code runs) and ``exit`` (the
-    run's end until the process is gone). ``host_stderr`` receives the host's own stderr.
+
+def run_fresh_process(exe: str, argv: Sequence[str], job: Job, *, process_stderr: str,
+                      env: Optional[dict[str, str]] = None) -> Invocation:
+    """One cold sample through a fresh process that prints a ``RequestReport`` and exits.
+
+    Wall time, CPU time and peak RSS are the launcher's, for the whole process; phases are the
+    process's own plus ``start`` (spawn until its code runs) and ``exit`` (the run's end until
+    the process is gone). ``process_stderr`` receives the process's own stderr.
     """
     report_path = f"{job.stdout_path}.report.json"
-    proc = spawn_and_wait(exe, argv, stdout_path=report_path, stderr_path=host_stderr,
+    proc = spawn_and_wait(exe, argv, stdout_path=report_path, stderr_path=process_stderr,
                           timeout_s=job.options.timeout_s, env=env)
     inv = Invocation(wall_ns=proc.wall_ns, exit_code=None, cpu_ns=proc.cpu_ns,
                      peak_rss_bytes=proc.peak_rss_bytes, error=proc.failure())
     try:
-        report = HostReport.from_json(Path(report_path).read_text())
+        report = RequestReport.from_json(Path(report_path).read_bytes())
     except (OSError, ValueError):
-        inv.error = inv.error or f"the host process reported nothing: {tail(host_stderr)}"
+        inv.error = inv.error or f"the fresh process reported nothing: {tail(process_stderr)}"
         return inv
     inv.exit_code = report.exit_code
     inv.error = report.error or inv.error

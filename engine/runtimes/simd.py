@@ -19,13 +19,13 @@ import tempfile
 from pathlib import Path
 from typing import Optional
 
-from .. import paths
-from ..benchmarks import GUEST_DIR
-from ..files import write_atomic
-from ..options import RunOptions
-from ..protocol import one_line
-from .base import Job
-from .process import tail
+from engine import paths
+from engine.errors import one_line
+from engine.files import write_atomic
+from engine.runtimes.base import Job
+from engine.runtimes.process import tail
+from engine.spec.benchmarks import GUEST_DIR
+from engine.spec.options import RunOptions
 
 PROBE = bytes.fromhex(
     "0061736d01000000"                                 # magic, version 1
@@ -42,7 +42,7 @@ OK = "ok"
 def simd_problem(name: str, version: str) -> Optional[str]:
     """None when runtime ``name`` (at ``version``) runs simd128 modules or runs no WebAssembly;
     otherwise why it cannot, in one line."""
-    from . import get
+    from engine.runtimes import get
 
     if get(name).artifact_target != "wasm":
         return None
@@ -62,7 +62,7 @@ def simd_problem(name: str, version: str) -> Optional[str]:
 
 def _probe(name: str) -> str:
     """Child side: run PROBE once with the runtime; ``ok`` or why not."""
-    from . import get
+    from engine.runtimes import get
 
     with tempfile.TemporaryDirectory() as tmp:
         module = Path(tmp) / "simd-probe.wasm"

@@ -30,8 +30,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Optional
 
-from .base import Availability, Invocation, Job, distribution_bytes
-from .embedded import EmbeddedHost, EmbeddedRuntime, GuestOutputs
+from engine.runtimes.base import Availability, Invocation, Job, distribution_bytes
+from engine.runtimes.embedded import EmbeddedRuntime, Embedder, GuestOutputs
 
 USE_SDK = sys.version_info >= (3, 11)
 PACKAGE = "wasmer-sdk" if USE_SDK else "wasmer"
@@ -49,7 +49,7 @@ def sdk_cache_root(job: Job) -> Path:
     return Path(job.stdout_path).parent / "wasmer-sdk-cache"
 
 
-class _WasmerHost(EmbeddedHost):
+class _WasmerEmbedder(Embedder):
     """What both packages' hosts share: output files opened once, and a cold cell that checks
     once, while preparing, that the function loads (a broken module fails the cell once; the
     SDK's compiled code goes with its cache, emptied before every cold start)."""
@@ -65,7 +65,7 @@ class _WasmerHost(EmbeddedHost):
             self.outputs = None
 
 
-class SdkHost(_WasmerHost):
+class WasmerSdkEmbedder(_WasmerEmbedder):
     """wasmer-sdk: one client + package; each ``run`` is a fresh sandbox running the command."""
 
     guest_on_calling_thread = False
@@ -111,8 +111,8 @@ class SdkHost(_WasmerHost):
             return Invocation(wall_ns=0, exit_code=None,
                               error=f"{kind}: {str(exc).splitlines()[0]}")
         t2 = time.perf_counter_ns()
-        _write_all(self.outputs.stdout, output.stdout.bytes)
-        _write_all(self.outputs.stderr, output.stderr.bytes)
+        write_all(self.outputs.stdout, output.stdout.bytes)
+        write_all(self.outputs.stderr, output.stderr.bytes)
         reason = output.reason
         error = None
         if reason is self.sdk.ExitReason.TIMEOUT:
@@ -125,13 +125,13 @@ class SdkHost(_WasmerHost):
                           error=error, phases_ns={"sandbox": t1 - t0, "run": t2 - t1})
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
 
 
-class LegacyHost(_WasmerHost):
+class WasmerLegacyEmbedder(_WasmerEmbedder):
     """wasmer 1.1.0 + Cranelift: ``load`` reads and validates the module, the first ``run``
     after it compiles it (its own ``compile`` phase), each ``run`` is a fresh WASI env and
     instance.
@@ -190,7 +190,7 @@ class LegacyHost(_WasmerHost):
 
 
 class _redirected:
-    """Point ``fd`` at ``target`` for a block: legacy WASI writes to the host process's fds."""
+    """Point ``fd`` at ``target`` for a block: legacy WASI writes to this process's fds."""
 
     def __init__(self, fd: int, target: int) -> None:
         self.fd, self.target = fd, target
@@ -208,7 +208,7 @@ class _redirected:
 
 class WasmerRuntime(EmbeddedRuntime):
     name = "wasmer"
-    host_class = SdkHost if USE_SDK else LegacyHost
+    embedder_class = WasmerSdkEmbedder if USE_SDK else WasmerLegacyEmbedder
 
     def _invoke_cold(self) -> Invocation:
         # A cold start compiles: no module compiled by an earlier start may be found.

@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
-from engine.options import MODE_MEANINGS
+from engine.terms import MODE_MEANINGS
 
 HELP = """\
 # faasbench dashboard
@@ -20,14 +20,14 @@ HELP = """\
 | `ctrl+r` | setup | start the run |
 | `c` | live | cancel the current cell (its samples are kept) |
 | `x` | live | cancel the whole run (everything measured is kept) |
-| `r` | live, compare | re-run the selected cell with new iterations / size |
-| `v` | live | compare runtimes side by side |
+| `r` | live, side by side | re-run the selected cell with new iterations / size |
+| `v` | live | the runtimes side by side |
 | `n` | live | back to setup for another run |
 | `ctrl+s` | everywhere | scale: density and a burst (`ctrl+r` starts, `ctrl+x` stops) |
 | `h` | everywhere | history: the runs kept in the data dir |
-| `enter` / `o` | history | open the run in the compare view |
+| `enter` / `o` | history | open the run side by side |
 | `space`, `d` | history | mark runs A and B, then compare them cell by cell |
-| `escape` | compare, history, dialogs | back |
+| `escape` | side by side, history, dialogs | back |
 | `↑ ↓` `tab` | everywhere | move; mouse works too |
 | `ctrl+p` | everywhere | command palette (themes) |
 | `q` | everywhere | quit; the results file's path is printed |
@@ -36,7 +36,7 @@ HELP = """\
 a sparkline of every measured sample (bucket medians), peak RSS against the largest
 seen in this session, and footprint (module + runtime or image size).
 
-**Compare**: medians, mean ± sd, ratios to docker and native in the same mode (native's
+**Side by side**: medians, mean ± sd, ratios to docker and native in the same mode (native's
 cold stands in for its load, which it does not have); the winner (lowest median) is
 starred; the last column is what a million calls would cost under CPU-time and fuel
 billing, when measured (`report RUN --cost` has all three models). The start ladder

@@ -1,7 +1,8 @@
-"""History: the runs kept in the data dir; open one into the compare view, or compare two.
+"""History: the runs kept in the data dir; open one side by side, or compare two.
 
-The list and the comparison are the CLI's (``faasbench history`` / ``compare``): the same
-``engine.history`` listing and ``engine.run_diff`` table, so the two can never disagree.
+The list and the comparison are the command line's (``faasbench history`` / ``compare``): the
+same ``engine.store.history`` listing and ``engine.report.compare_runs`` table, so the two can
+never disagree.
 """
 
 from __future__ import annotations
@@ -16,12 +17,11 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from engine.history import COLUMNS, list_runs, run_id_of, table_row
-from engine.results import ResultsError, load_model
-from engine.run_diff import CHANGE_COLUMNS, RunDiff, change_row, diff
-from engine.run_model import RunModel
-
-from .compare import CompareScreen
+from engine.report.compare_runs import CHANGE_COLUMNS, RunComparison, change_row, compare_runs
+from engine.store.history import COLUMNS, list_runs, run_id_of, table_row
+from engine.store.results import ResultsError, load_model
+from engine.store.run_model import RunModel
+from tui.screens.side_by_side import SideBySideScreen
 
 MARKS = ("A", "B")
 
@@ -33,7 +33,7 @@ class HistoryScreen(Screen):
         Binding("escape", "app.pop_screen", "Back"),
         Binding("o", "open", "Open"),
         Binding("space", "mark", "Mark A/B"),
-        Binding("d", "diff", "Compare A, B"),
+        Binding("d", "compare", "Compare A, B"),
     ]
 
     def __init__(self, directory: Path) -> None:
@@ -98,7 +98,7 @@ class HistoryScreen(Screen):
         path = self.selected()
         model = self.load(path) if path else None
         if model is not None:
-            screen = CompareScreen(model)
+            screen = SideBySideScreen(model, self.directory)
             screen.sub_title = f"past run {run_id_of(path)}"
             self.app.push_screen(screen)
 
@@ -112,30 +112,30 @@ class HistoryScreen(Screen):
             self.marked = [*self.marked, path][-len(MARKS):]
         self.show_marks()
 
-    def action_diff(self) -> None:
+    def action_compare(self) -> None:
         if len(self.marked) != len(MARKS):
             self.notify("mark two runs first (space): A, then B", severity="warning")
             return
         a, b = (self.load(path) for path in self.marked)
         if a is not None and b is not None:
-            self.app.push_screen(RunDiffScreen(*self.marked, diff(a, b)))
+            self.app.push_screen(RunComparisonScreen(*self.marked, compare_runs(a, b)))
 
 
-class RunDiffScreen(Screen):
+class RunComparisonScreen(Screen):
     """Per cell in both runs: A's and B's medians, B / A with its interval, and a verdict."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back")]
 
-    def __init__(self, path_a: Path, path_b: Path, result: RunDiff) -> None:
+    def __init__(self, path_a: Path, path_b: Path, result: RunComparison) -> None:
         super().__init__()
         self.ids = run_id_of(path_a), run_id_of(path_b)
         self.result = result
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(id="diff-title", classes="line")
+        yield Static(id="compare-title", classes="line")
         yield DataTable(id="changes", cursor_type="row", zebra_stripes=True)
-        with VerticalScroll(id="diff-only"):
+        with VerticalScroll(id="compare-only"):
             yield Static(id="only")
         yield Footer()
 
@@ -143,7 +143,7 @@ class RunDiffScreen(Screen):
         id_a, id_b = self.ids
         result = self.result
         self.sub_title = f"compare {id_a} → {id_b}"
-        self.query_one("#diff-title", Static).update(result.headline(id_a, id_b))
+        self.query_one("#compare-title", Static).update(result.headline(id_a, id_b))
         table = self.query_one(DataTable)
         table.add_columns(*CHANGE_COLUMNS)
         for change in result.both:

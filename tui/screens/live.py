@@ -12,13 +12,17 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, RichLog, Static
 
-from engine.estimate import fmt_duration
-from engine.run_model import RunModel
+from engine.report.estimate import fmt_duration
+from engine.store.run_model import RunModel
+from engine.terms import NoteLevel
+from tui.messages import ModelChanged
+from tui.screens.tune import tune_cell
+from tui.widgets.cell_row import CellRow
+from tui.widgets.text_line import TextLine
 
-from ..messages import ModelChanged
-from ..widgets.cell_row import CellRow
-from ..widgets.text_line import TextLine
-from .tune import tune_cell
+NOTE_STYLES: dict[NoteLevel, str] = {"info": "", "warning": "yellow", "failure": "red",
+                                     "damaged": "yellow"}
+"""How each level of note shows in the event log (its text as it is: no markup is read)."""
 
 
 class LiveScreen(Screen):
@@ -28,7 +32,7 @@ class LiveScreen(Screen):
         Binding("c", "app.cancel_cell", "Cancel cell"),
         Binding("x", "app.cancel_run", "Cancel run"),
         Binding("r", "tune", "Re-run cell"),
-        Binding("v", "app.compare", "Compare"),
+        Binding("v", "app.side_by_side", "Side by side"),
         Binding("n", "app.setup", "New run"),
         Binding("down,j", "app.focus_next", "Next", show=False),
         Binding("up,k", "app.focus_previous", "Previous", show=False),
@@ -39,13 +43,13 @@ class LiveScreen(Screen):
         self.model = model
         self.results_name = results_name
         self._scales = (0, 0)
-        self._last_machine: Optional[str] = None
+        self._last_host: Optional[str] = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield TextLine(id="summary")
         yield VerticalScroll(id="cells")
-        yield RichLog(id="log", markup=True, wrap=True, max_lines=500)
+        yield RichLog(id="log", markup=False, wrap=True, max_lines=500)
         yield Footer()
 
     async def on_mount(self) -> None:
@@ -61,9 +65,9 @@ class LiveScreen(Screen):
         for cell_id, cell in self.model.cells.items():
             if cell_id in shown:
                 continue
-            if cell.machine is not None and cell.machine != self._last_machine:
-                widgets.append(Static(f"on {cell.machine}", classes="host-head"))
-            self._last_machine = cell.machine
+            if cell.host is not None and cell.host != self._last_host:
+                widgets.append(Static(f"on {cell.host}", classes="host-head"))
+            self._last_host = cell.host
             widgets.append(CellRow(cell))
         await self.query_one("#cells", VerticalScroll).mount_all(widgets)
 
@@ -93,7 +97,7 @@ class LiveScreen(Screen):
         self.refresh_rows(set(self.model.cells) if everywhere else set(message.cell_ids))
         log = self.query_one("#log", RichLog)
         for note in message.notes:
-            log.write(note)
+            log.write(Text(note.text, style=NOTE_STYLES[note.level]))
 
     def selected_cell(self) -> Optional[str]:
         focused = self.focused

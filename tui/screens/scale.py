@@ -1,17 +1,16 @@
 """Scale: the choices of ``faasbench scale``, and its density and burst tables as they fill.
 
-Like a run, the scale runs in a child engine (``faasbench scale ... --json``) whose events a
-thread worker reads (``engine_link.stream_events``); stopping it sends SIGINT, on which the
-engine tears every instance down. Leaving the screen stops a scale still running.
+Like a run, the scale runs in a child engine: the screen sends it a ``ScaleSpec`` (``faasbench
+scale --spec - --json``, through ``engine_link.ScaleLink``) and reads its events; stopping it
+sends SIGINT, on which the engine tears every instance down. Leaving the screen stops a scale
+still running. The engine's messages come to this screen and stop here: the app's run model is
+not the scale's.
 """
 
 from __future__ import annotations
 
-import signal
-import subprocess
 import sys
-import tempfile
-from typing import IO, ClassVar, Optional
+from typing import Any, Callable, ClassVar, Optional
 
 from textual import on
 from textual.app import ComposeResult
@@ -20,9 +19,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static
 
-from engine.benchmarks import BENCHMARKS
-from engine.cli.scale_view import burst_table, density_table
-from engine.events import (
+from engine.errors import PlanError
+from engine.report.render import to_rich
+from engine.report.scale_tables import burst_table, density_table
+from engine.spec.benchmarks import BENCHMARKS
+from engine.spec.options import RunOptions, parse_bytes
+from engine.spec.scale_spec import SCALE_RUNTIMES, ScaleSpec
+from engine.store.events import (
     BurstFinished,
     BurstProgress,
     Event,
@@ -32,25 +35,16 @@ from engine.events import (
     ScalePlanned,
     ScaleStep,
 )
-from engine.options import PlanError, parse_bytes
-from engine.scale_spec import DEFAULT_CONCURRENCY, DEFAULT_REQUESTS, SCALE_RUNTIMES, ScaleSpec
+from tui.engine_link import ScaleLink
+from tui.messages import EngineEvents, EngineExited
 
-from ..engine_link import interrupt_and_wait, stream_events
-from ..messages import ScaleEnded, ScaleEvents
-
-FIELDS = (("instances", "instances", "100"), ("requests", "requests", str(DEFAULT_REQUESTS)),
-          ("concurrency", "clients", str(DEFAULT_CONCURRENCY)),
+DEFAULTS = ScaleSpec(runtimes=list(SCALE_RUNTIMES))
+FIELDS = (("size", "size", ""), ("instances", "instances", str(DEFAULTS.instances)),
+          ("requests", "requests", str(DEFAULTS.requests)),
+          ("concurrency", "clients", str(DEFAULTS.concurrency)),
+          ("timeout", "timeout (s)", f"{RunOptions().timeout_s:g}"),
           ("budget", "memory budget", ""))
-
-
-def scale_argv(python: str, spec: ScaleSpec) -> list[str]:
-    """The child engine for ``spec``: ``faasbench scale`` streaming JSON events."""
-    argv = [python, "-m", "engine", "scale", "--runtimes", ",".join(spec.runtimes),
-            "--benchmark", spec.benchmark, "--instances", str(spec.instances),
-            "--requests", str(spec.requests), "--concurrency", str(spec.concurrency), "--json"]
-    if spec.memory_budget_bytes is not None:
-        argv += ["--memory-budget", str(spec.memory_budget_bytes)]
-    return argv
+PLACEHOLDERS = {"size": "the quick preset's", "budget": "¼ of memory"}
 
 
 class ScaleScreen(Screen[None]):
@@ -63,7 +57,7 @@ class ScaleScreen(Screen[None]):
     def __init__(self, python: str = sys.executable) -> None:
         super().__init__()
         self.python = python
-        self.proc: Optional[subprocess.Popen[bytes]] = None
+        self.link: Optional[ScaleLink] = None
         self.events: list[Event] = []
 
     def compose(self) -> ComposeResult:
@@ -75,41 +69,45 @@ class ScaleScreen(Screen[None]):
             with Vertical(id="scale-fields"):
                 with Horizontal(classes="scale-field"):
                     yield Label("benchmark")
-                    yield Select([(b, b) for b in BENCHMARKS], value="nop", allow_blank=False,
-                                 id="scale-benchmark", compact=True)
+                    yield Select([(b, b) for b in BENCHMARKS], value=DEFAULTS.benchmark,
+                                 allow_blank=False, id="scale-benchmark", compact=True)
                 for key, label, value in FIELDS:
                     with Horizontal(classes="scale-field"):
                         yield Label(label)
                         yield Input(value, id=f"scale-{key}", compact=True,
-                                    placeholder="¼ of memory" if key == "budget" else "")
+                                    placeholder=PLACEHOLDERS.get(key, ""))
         yield Static("ctrl+r starts; ctrl+x stops and tears everything down", id="scale-status")
         with VerticalScroll(id="scale-tables"):
             yield Static(id="scale-density")
             yield Static(id="scale-burst")
         yield Footer()
 
+    def on_mount(self) -> None:
+        self.link = ScaleLink(self.app, self, self.python)
+
     def spec(self) -> ScaleSpec:
         """The choices as a checked spec; PlanError says what is wrong."""
         chosen = [n for n in SCALE_RUNTIMES if self.query_one(f"#rt-{n}", Checkbox).value]
         values = {key: self.query_one(f"#scale-{key}", Input).value.strip()
                   for key, _, _ in FIELDS}
-        numbers = {}
-        for key in ("instances", "requests", "concurrency"):
-            try:
-                numbers[key] = int(values[key])
-            except ValueError:
-                raise PlanError(f"{key} must be a whole number, got {values[key]!r}") from None
+        numbers: dict[str, Any] = {}
+        for key in ("size", "instances", "requests", "concurrency"):
+            if values[key] or key != "size":
+                numbers[key] = _number(values[key], key, int)
         try:
             budget = parse_bytes(values["budget"]) if values["budget"] else None
         except ValueError as exc:
             raise PlanError(f"memory budget: {exc}") from None
         spec = ScaleSpec(chosen, str(self.query_one("#scale-benchmark", Select).value),
-                         memory_budget_bytes=budget, **numbers)
+                         memory_budget_bytes=budget,
+                         options=RunOptions(timeout_s=_number(values["timeout"], "timeout",
+                                                              float)), **numbers)
         spec.check()
         return spec
 
     def action_start(self) -> None:
-        if self.proc is not None:
+        assert self.link is not None
+        if self.link.busy:
             self.notify("a scale run is in progress: stop it first (ctrl+x)",
                         severity="warning")
             return
@@ -118,30 +116,13 @@ class ScaleScreen(Screen[None]):
         except PlanError as exc:
             self.notify(str(exc), severity="error")
             return
-        stderr = tempfile.TemporaryFile()  # noqa: SIM115  (the worker thread closes it)
-        try:
-            proc = subprocess.Popen(scale_argv(self.python, spec), stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.PIPE, stderr=stderr,
-                                    start_new_session=True)
-        except OSError as exc:
-            stderr.close()
-            self.notify(f"cannot start the engine: {exc}", severity="error")
-            return
-        self.proc = proc
         self.events = []
         self._status("starting")
-        self.run_worker(lambda: self._pump(proc, stderr), thread=True, exit_on_error=False,
-                        group="scale")
-
-    def _pump(self, proc: subprocess.Popen[bytes], stderr: IO[bytes]) -> None:
-        code, problem = stream_events(proc, stderr,
-                                      lambda items: self.post_message(
-                                          ScaleEvents([event for _, event in items])))
-        self.post_message(ScaleEnded(code, problem))
+        self.link.run(spec)
 
     def action_stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
+        if self.link is not None and self.link.busy:
+            self.link.cancel_run()
             self._status("stopping: tearing everything down")
 
     def action_leave(self) -> None:
@@ -150,15 +131,17 @@ class ScaleScreen(Screen[None]):
 
     def stop_and_wait(self, grace: float = 60.0) -> None:
         """Stop a running scale and wait for its teardown (the engine removes everything)."""
-        interrupt_and_wait(self.proc, grace)
+        if self.link is not None:
+            self.link.shutdown(grace)
 
-    @on(ScaleEvents)
-    def _events(self, message: ScaleEvents) -> None:
+    @on(EngineEvents)
+    def _events(self, message: EngineEvents) -> None:
+        message.stop()
         self.events.extend(e for e in message.events if not isinstance(e, BurstProgress))
         for event in message.events:
             self._note(event)
-        self.query_one("#scale-density", Static).update(density_table(self.events))
-        self.query_one("#scale-burst", Static).update(burst_table(self.events))
+        self.query_one("#scale-density", Static).update(to_rich(density_table(self.events)))
+        self.query_one("#scale-burst", Static).update(to_rich(burst_table(self.events)))
 
     def _note(self, event: Event) -> None:
         if isinstance(event, ScalePlanned):
@@ -167,9 +150,10 @@ class ScaleScreen(Screen[None]):
             self._status(f"{event.runtime}: {event.instances} instances up")
         elif isinstance(event, BurstProgress):
             self._status(f"{event.runtime}: burst {event.done}/{event.total}")
-        elif isinstance(event, (ScaleLimit, RunError)):
-            self.notify(getattr(event, "reason", None) or getattr(event, "message", ""),
-                        severity="warning")
+        elif isinstance(event, ScaleLimit):
+            self.notify(event.reason, severity="warning", markup=False)
+        elif isinstance(event, RunError):
+            self.notify(event.message, severity="warning", markup=False)
         elif isinstance(event, BurstFinished) and event.failed:
             self.notify(f"{event.runtime}: {event.failed} of {event.requests} requests failed",
                         severity="error")
@@ -177,15 +161,25 @@ class ScaleScreen(Screen[None]):
             self._status("stopped; everything was torn down" if event.cancelled else
                          f"done in {event.seconds:.1f} s; everything was torn down")
 
-    @on(ScaleEnded)
-    def _ended(self, message: ScaleEnded) -> None:
-        self.proc = None
+    @on(EngineExited)
+    def _ended(self, message: EngineExited) -> None:
+        message.stop()
+        if self.link is not None:
+            self.link.finished()
         if message.problem:
             self.notify(f"the engine ended with exit code {message.returncode}: "
-                        f"{message.problem}", severity="error")
+                        f"{message.problem}", severity="error", markup=False)
 
     def _status(self, text: str) -> None:
         self.query_one("#scale-status", Static).update(text)
 
     def on_unmount(self) -> None:
         self.stop_and_wait()
+
+
+def _number(text: str, what: str, kind: Callable[[str], Any]) -> Any:
+    """A field's number, or PlanError saying it is not one."""
+    try:
+        return kind(text)
+    except ValueError:
+        raise PlanError(f"{what} must be a number, got {text!r}") from None

@@ -27,16 +27,17 @@ from textual.widgets import (
 )
 from textual.widgets.selection_list import Selection
 
-from engine.benchmarks import BENCHMARKS, PRESET_ITERATIONS, PRESETS
-from engine.estimate import CONFIRM_PRESETS, Key, describe, estimate
-from engine.options import DEFAULT_MODES, DEFAULT_RUNTIMES, MODE_MEANINGS, MODES
-from engine.plan import Plan, PlanError, make_plan
+from engine.build.toolchain import DEFAULT_PROFILE, PROFILES, BuildFlags
+from engine.errors import PlanError
 from engine.remote.hosts import LOCAL, parse_hosts
-from engine.toolchain import DEFAULT_PROFILE, PROFILES, BuildFlags
-
-from .. import checks
-from ..messages import DoctorReady, RunRequested
-from .confirm import ConfirmScreen
+from engine.report.estimate import CONFIRM_PRESETS, Key, describe, estimate
+from engine.spec.benchmarks import BENCHMARKS, PRESET_ITERATIONS, PRESETS
+from engine.spec.options import DEFAULT_MODES, DEFAULT_RUNTIMES
+from engine.spec.plan import Plan, make_plan
+from engine.terms import MODE_MEANINGS, MODES
+from tui import checks
+from tui.messages import DoctorReady, RunRequested
+from tui.screens.confirm import ConfirmScreen
 
 MAX_NOTES = 3
 
@@ -119,14 +120,14 @@ class SetupScreen(Screen):
         self.query_one("#benchmarks").border_title = "Benchmarks"
         if self.report is None:
             runtimes.border_subtitle = "checking…"
-            self.probe()
+            self.ask_doctor()
         else:
             self.show_runtimes(self.report)
         self.revalidate()
 
     @work(thread=True, exit_on_error=False)
-    def probe(self) -> None:
-        """doctor() probes every runtime (and the Docker daemon): keep it off the UI thread."""
+    def ask_doctor(self) -> None:
+        """doctor() asks every runtime (and the Docker daemon): keep it off the UI thread."""
         from engine.doctor import doctor
 
         self.post_message(DoctorReady(doctor()))

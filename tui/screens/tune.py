@@ -12,11 +12,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, Static
 
-from engine.benchmarks import BENCHMARKS
-from engine.run_model import CellState, RunModel
-
-from .. import checks
-from ..messages import RerunRequested
+from engine.spec.benchmarks import BENCHMARKS
+from engine.store.run_model import CellState, RunModel
+from tui import checks
+from tui.messages import RerunRequested
 
 
 class TuneScreen(ModalScreen[Optional[RerunRequested]]):

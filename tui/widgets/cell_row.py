@@ -11,11 +11,10 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Sparkline, Static
 
-from engine.run_model import CellState
-from engine.units import fmt_ns
-
-from .gauge import Gauge
-from .text_line import TextLine
+from engine.report.units import fmt_ns
+from engine.store.run_model import CellState
+from tui.widgets.gauge import Gauge
+from tui.widgets.text_line import TextLine
 
 STATUS = {"queued": ("·", "dim"), "running": ("▶", "bold yellow"), "done": ("✓", "green"),
           "cancelled": ("■", "yellow"), "skipped": ("–", "dim"), "failed": ("✗", "bold red"),

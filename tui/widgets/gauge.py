@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from engine.units import fmt_bytes
+from engine.report.units import fmt_bytes
 
 BAR_WIDTH = 4
 EIGHTHS = " ▏▎▍▌▋▊▉█"
