@@ -84,7 +84,3 @@ def replace(record: T, **changes: Any) -> T:
     """A copy of a frozen record with some fields changed."""
     return msgspec.structs.replace(record, **changes)
 
-
-def field_names(kind: type) -> tuple[str, ...]:
-    """A record type's fields, in order."""
-    return kind.__struct_fields__  # type: ignore[attr-defined, no-any-return]

@@ -10,9 +10,9 @@ import argparse
 import json
 from array import array
 
+import msgspec
 import pytest
 
-from engine import serial
 from engine.build.toolchain import BuildFlags
 from engine.errors import PlanError
 from engine.measure import protocol
@@ -61,7 +61,7 @@ def test_a_plan_from_json_is_checked_like_make_plan(change, message: str) -> Non
 
 
 def test_every_run_option_has_a_flag_with_its_default_in_the_help() -> None:
-    assert [f.field for f in FLAGS] == list(serial.field_names(RunOptions))
+    assert [f.field for f in FLAGS] == [f.name for f in msgspec.structs.fields(RunOptions)]
     run = next(a for a in parser()._actions if isinstance(a, argparse._SubParsersAction)
                ).choices["run"]
     text = run.format_help()

@@ -284,21 +284,22 @@ def test_bootstrap_installs_this_faasbench_into_a_fresh_remote_venv(cli: Any, ss
 
 def test_an_installed_distribution_packs_back_into_a_wheel(tmp_path: Path) -> None:
     """What a user who installed the wheel installs on hosts from (no checkout): checked on an
-    installed pure-Python distribution, which pip installs from the packed wheel."""
+    installed pure-Python distribution (platformdirs, one of faasbench's own), which pip
+    installs from the packed wheel."""
     from importlib import metadata
 
     from engine.remote.install import repack
 
-    wheel = repack(metadata.distribution("dacite"), tmp_path)
+    wheel = repack(metadata.distribution("platformdirs"), tmp_path)
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
                     "--target", str(target), str(wheel)], check=True)
-    probe = subprocess.run([sys.executable, "-c", "import dacite, importlib.metadata as m; "
-                            "print(dacite.__file__, m.version('dacite'))"],
+    probe = subprocess.run([sys.executable, "-c", "import platformdirs, importlib.metadata as m; "
+                            "print(platformdirs.__file__, m.version('platformdirs'))"],
                            capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONPATH": str(target)})
     where, version = probe.stdout.split()
-    assert where.startswith(str(target)) and version == metadata.version("dacite")
+    assert where.startswith(str(target)) and version == metadata.version("platformdirs")
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGUSR1])

@@ -1,4 +1,5 @@
-"""``Run``: executes a plan and yields events. The engine's single entry point for running.
+"""``Run``: executes a plan and yields events, the engine's one way to run a plan (a scale run
+is ``engine.scale.scale_run.ScaleRun``, prepared the same way).
 
 Order of events: RunPlanned (the plan and the environment record), ArtifactBuilt per program
 (``engine.measure.prepare``), then per cell (``engine.measure.cell_run``) CellStarted,

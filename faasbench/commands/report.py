@@ -20,8 +20,6 @@ from engine.store.results import fold, open_results
 from engine.store.run_model import RunModel
 from faasbench.common import UsageError, terminal_width
 
-FORMATS = ("text", "md", "csv", "json")
-
 
 def _ladder_charts(model: RunModel) -> str:
     charts = []

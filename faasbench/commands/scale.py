@@ -38,18 +38,17 @@ TABLE_WIDTH = 120
 
 def spec_from_args(args: argparse.Namespace) -> ScaleSpec:
     """The spec ``--spec`` gives (JSON, as the results' scale_planned line holds it; ``-``
-    reads stdin), or the one the flags describe (``ScaleSpec``'s defaults for the rest)."""
+    reads stdin), or the one the flags describe (``ScaleSpec``'s defaults for the rest);
+    ``ScaleRun`` checks it."""
     if args.spec is not None:
         refuse_flags(args, SCALE_SHAPING, "--spec already says what to bring up")
         return ScaleSpec.from_json(read_input(args.spec, "scale spec"))
     given = {name: getattr(args, name) for name in ("benchmark", "size", "instances",
                                                      "requests", "concurrency")
              if getattr(args, name) is not None}
-    spec = ScaleSpec(runtimes=list(SCALE_RUNTIMES) if args.runtimes is None else args.runtimes,
+    return ScaleSpec(runtimes=list(SCALE_RUNTIMES) if args.runtimes is None else args.runtimes,
                      memory_budget_bytes=args.memory_budget, options=run_options(args),
                      flags=build_flags(args), **given)
-    spec.check()
-    return spec
 
 
 def scale_command(args: argparse.Namespace) -> int:
