@@ -6,6 +6,7 @@
 #   ./setup.sh test        set up everything the tests need (Docker engine, Python 3.9 for the
 #                          legacy wasmer path, tmux, node, sshd, and chromium where it is a
 #                          Debian package), then run the suite
+#   ./setup.sh lock        set up, then resolve requirements-lock.txt again from pyproject.toml
 #   ./setup.sh             set up only
 #
 # Needs Python >= 3.9 (python3 is installed when missing). It installs missing Debian packages
@@ -53,6 +54,11 @@ start_docker() {
     export DOCKER_HOST=$docker_host
 }
 
+case "${1:-}" in
+    ""|dashboard|test|lock) ;;
+    *) say "unknown command '$1'; use: ./setup.sh [dashboard|test|lock]"; exit 2 ;;
+esac
+
 command -v python3 >/dev/null || apt_install python3  # a bare image (debian:12) has none
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 9))' \
     || { say "faasbench needs Python 3.9 or newer (python3 is $(python3 -V))"; exit 2; }
@@ -61,9 +67,26 @@ if [ ! -x .venv/bin/python ]; then
     say "creating .venv"
     python3 -m venv .venv
 fi
-say "installing faasbench and its dependencies into .venv"
-.venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[test]"
+say "installing faasbench's locked dependencies into .venv (requirements-lock.txt)"
+.venv/bin/python -m pip install -q --require-hashes -r requirements-lock.txt
+# The build back end comes from the lock too, not from an unpinned build environment
+# (setuptools' notice that an editable install is one is all it would print).
+PYTHONWARNINGS="ignore:Editable installation" \
+    .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
+if [ "${1:-}" = lock ]; then
+    # One lock for every Python faasbench supports (>= 3.9, so the legacy wasmer path too):
+    # uv resolves all of them at once. Pins that still satisfy pyproject.toml are kept; extra
+    # arguments go to uv (./setup.sh lock --upgrade takes the newest releases).
+    shift
+    build_requires=$(.venv/bin/python -c 'import sys
+t = __import__("tomllib" if sys.version_info >= (3, 11) else "tomli")
+print("\n".join(t.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))')
+    echo "$build_requires" | .venv/bin/uv pip compile -q pyproject.toml - --extra test \
+        --universal --python-version 3.9 --generate-hashes \
+        --custom-compile-command "./setup.sh lock" -o requirements-lock.txt "$@"
+    say "requirements-lock.txt resolved; commit it with pyproject.toml"
+    exit 0
+fi
 say "building the benchmark programs (the first build compiles zig's libc, about 25 s)"
 .venv/bin/faasbench build >/dev/null
 
@@ -95,9 +118,5 @@ case "${1:-}" in
         ;;
     "")
         say "ready: .venv/bin/faasbench (try: .venv/bin/faasbench doctor)"
-        ;;
-    *)
-        say "unknown command '$1'; use: ./setup.sh [dashboard|test]"
-        exit 2
         ;;
 esac

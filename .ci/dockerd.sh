@@ -40,6 +40,10 @@ need_root() {  # sets $sudo, the prefix that runs a command as root, or refuses 
 
 answers() { DOCKER_HOST="$1" docker info >/dev/null 2>&1; }
 
+alive() {  # a process that runs (not gone, not a zombie)
+    [ -d "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
 running() {  # without DIR the engine docker itself uses, else (or then) DIR's
     if [ -z "$explicit" ] && docker info >/dev/null 2>&1; then
         echo "${DOCKER_HOST:-unix:///var/run/docker.sock}"
@@ -57,6 +61,12 @@ start() {
         $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >&2
     fi
     mkdir -p "$dir/data" "$dir/exec"
+    # An engine that was killed (SIGKILL) leaves the pidfiles of dockerd and its containerd
+    # (which dies with it); dockerd takes a pid that is a zombie nobody reaped yet for a live
+    # process, and refuses to start, or waits for that containerd forever.
+    for pidfile in "$dir/dockerd.pid" "$dir/exec/containerd/containerd.pid"; do
+        if [ -f "$pidfile" ] && ! alive "$(cat "$pidfile")"; then $sudo rm -f "$pidfile"; fi
+    done
     # No bridge and no iptables: benchmark containers run with --network none, and a second
     # engine must not fight the first over docker0. $sudo and $group_opt: empty for root.
     # shellcheck disable=SC2086
@@ -90,6 +100,9 @@ stop() {
         sleep 0.5
     done
     $sudo rm -f "$pidfile"
+    # dockerd mounts its data root on itself and may leave it (and a killed one's container
+    # layers) mounted: unmounted here, so the folder can be removed.
+    if grep -q " $dir/data " /proc/mounts; then $sudo umount -R "$dir/data" 2>/dev/null || true; fi
 }
 
 case "$cmd" in

@@ -2,8 +2,9 @@
 # A CPython 3.9 for the legacy wasmer path (wheels exist only for CPython <= 3.10), without
 # touching the system: Debian bullseye's python3.9 packages are downloaded with an apt
 # configuration of our own (sources list, lists dir, empty dpkg status) and unpacked with
-# `dpkg-deb -x` into DEST/root; a venv in DEST/venv gets faasbench and wasmer 1.1.0.
-# (distutils and lib2to3 are separate packages there, and pip needs them.)
+# `dpkg-deb -x` into DEST/root; a venv in DEST/venv gets faasbench and wasmer 1.1.0 from
+# requirements-lock.txt. (distutils and lib2to3 are separate packages there; setuptools needs
+# distutils.)
 # Python 3.9 also needs libffi7, libssl1.1 and libmpdec3, which Debian 12 no longer ships:
 # they are unpacked too, and the venv's python is a wrapper that puts them on
 # LD_LIBRARY_PATH (their sonames clash with nothing on the host).
@@ -19,9 +20,8 @@ venv=$dest/venv
 libs=$root/usr/lib/x86_64-linux-gnu:$root/lib/x86_64-linux-gnu
 packages=(python3.9-minimal libpython3.9-minimal libpython3.9-stdlib python3-distutils python3-lib2to3
           libffi7 libssl1.1 libmpdec3)
-pip_version=24.3.1
-host_python=$repo/.venv/bin/python  # any Python with pip, to fetch the pip wheel
-[ -x "$host_python" ] || host_python=python3
+uv=$repo/.venv/bin/uv  # from requirements-lock.txt, installed by setup.sh
+[ -x "$uv" ] || { echo "python39.sh: $uv is missing: run ./setup.sh first" >&2; exit 1; }
 
 log() { echo "python39.sh: $*" >&2; }
 
@@ -45,14 +45,8 @@ if [ ! -x "$venv/bin/python3.9" ]; then
   log "creating the venv $venv"
   rm -rf "$venv"
   LD_LIBRARY_PATH=$libs "$root/usr/bin/python3.9" -m venv --without-pip "$venv"
-  # Debian's ensurepip is a separate package; pip's own wheel bootstraps pip instead.
-  wheel_dir=$dest/wheels
-  mkdir -p "$wheel_dir"
   LD_LIBRARY_PATH=$libs "$venv/bin/python3.9" -c 'import ssl, ctypes, decimal' \
     || { log "python3.9 cannot load its libraries"; exit 1; }
-  "$host_python" -m pip download -q --no-deps --only-binary=:all: -d "$wheel_dir" "pip==$pip_version" >&2
-  LD_LIBRARY_PATH=$libs "$venv/bin/python3.9" "$wheel_dir/pip-$pip_version-py3-none-any.whl/pip" \
-    install -q "$wheel_dir/pip-$pip_version-py3-none-any.whl" >&2
   # Every way in (python, pytest's shebang, a child started with sys.executable) must find
   # the bullseye libraries: the venv's python3.9 becomes a wrapper that sets LD_LIBRARY_PATH
   # and keeps argv[0], so Python still finds its venv (pyvenv.cfg) from it.
@@ -62,6 +56,9 @@ if [ ! -x "$venv/bin/python3.9" ]; then
   chmod +x "$venv/bin/python3.9"
 fi
 
-# Always (cheap when up to date): the checkout's faasbench with the legacy wasmer and test tools.
-"$venv/bin/python" -m pip install -q -e "$repo[test]" >&2
+# Always (cheap when up to date): the lock's Python 3.9 pins (the legacy wasmer, the test
+# tools, the build back end), installed by the main venv's uv (the venv has no pip), then the
+# checkout's faasbench.
+"$uv" pip install -q --python "$venv/bin/python" --require-hashes -r "$repo/requirements-lock.txt" >&2
+"$uv" pip install -q --python "$venv/bin/python" --no-deps --no-build-isolation -e "$repo" >&2
 echo "$venv/bin/python"

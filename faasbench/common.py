@@ -9,14 +9,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.build.toolchain import BuildFlags
-from engine.errors import BadInput
+from engine.errors import EXIT_FAILED, BadInput
 from engine.spec.options import FLAGS, RunOptions
 
 if TYPE_CHECKING:
-    from engine.remote.fanout import RemoteOptions
+    from rich.console import Console
 
-REMOTE_FAASBENCH_VARIABLE = "FAASBENCH_REMOTE_FAASBENCH"
-"""The faasbench to run on hosts, when --remote-faasbench does not say (the dashboard's runs)."""
+    from engine.remote.fanout import RemoteOptions
+    from engine.store.results import ResultsNotWritten
+
+PLAN_SHAPING = {**{dest: "--" + dest.replace("_", "-") for dest in (
+    "runtimes", "benchmarks", "preset", "iterations", "warmup", "mode", "size", "opt",
+    "profile", "native_libc")}, **{f.field: f.flag for f in FLAGS}}
+"""What ``--plan`` already says (argument name: flag); giving both is an error rather than a
+silent choice."""
+SCALE_SHAPING = {**{dest: "--" + dest.replace("_", "-") for dest in (
+    "runtimes", "benchmark", "size", "instances", "requests", "concurrency", "memory_budget",
+    "opt", "profile", "native_libc")}, **{f.field: f.flag for f in FLAGS}}
+"""What ``scale --spec`` already says (argument name: flag)."""
 
 
 class UsageError(BadInput):
@@ -67,3 +77,16 @@ def build_flags(args: argparse.Namespace) -> BuildFlags:
     defaults = BuildFlags()
     return BuildFlags(args.opt or defaults.opt_level, args.profile or defaults.profile,
                       args.native_libc or defaults.libc)
+
+
+def results_stopped(error: ResultsNotWritten, as_json: bool, console: Console) -> int:
+    """A run stopped because its results could not be written: one line on stderr, and for a
+    JSON stream's reader (the dashboard) a RunError on stdout, which is not that disk."""
+    from rich.text import Text
+
+    from engine.store.events import RunError
+
+    if as_json:
+        print(RunError(str(error)).to_json(), flush=True)
+    console.print(Text(f"faasbench: error: {error}", style="red"), soft_wrap=True)
+    return EXIT_FAILED

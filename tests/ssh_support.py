@@ -73,8 +73,9 @@ class Sshd:
         self.proc.wait(10)
 
 
-def start_sshd(root: Path, cache_dir: Path, session_env: str = "") -> Sshd:
-    """``session_env`` adds ``NAME=value`` settings to every session's environment."""
+def start_sshd(root: Path, cache_dir: Path, session_env: str = "", sftp: bool = True) -> Sshd:
+    """``session_env`` adds ``NAME=value`` settings to every session's environment; without
+    ``sftp`` the server has no ``Subsystem sftp`` line (as minimal images have none)."""
     if shutil.which("sshd") is None and not Path(SSHD).exists():
         raise RuntimeError("sshd is missing: apt-get install openssh-server (./setup.sh test)")
     if os.geteuid() == 0:  # sshd's privilege separation dir; sshd run by a user needs none
@@ -98,7 +99,7 @@ PasswordAuthentication no
 KbdInteractiveAuthentication no
 UsePAM no
 StrictModes no
-Subsystem sftp internal-sftp
+{"Subsystem sftp internal-sftp" if sftp else ""}
 SetEnv FAASBENCH_DATA_DIR={remote_data} FAASBENCH_CACHE_DIR={cache_dir} {session_env}
 LogLevel ERROR
 """)

@@ -81,6 +81,45 @@ def test_doctor_over_ssh(cli: Any) -> None:
     assert f"faasbench doctor on {ALIAS}" in shown.stdout
 
 
+def test_nothing_reaches_stderr_but_our_own_lines(cli: Any) -> None:
+    """A dependency's import warnings (asyncssh naming cryptography's deprecated DSA once
+    printed five lines on every SSH command) stay off the user's terminal: doctor and watch
+    print nothing on stderr, a run only its progress and where its results went."""
+    remote = ("--remote-faasbench", VENV_FAASBENCH)
+    doctor = cli("doctor", "--host", ALIAS, *remote)
+    assert doctor.returncode == 0 and doctor.stderr == "", doctor.stderr
+    ran = cli("run", "--host", ALIAS, *remote, *QUICK)
+    assert ran.returncode == 0, ran.stderr
+    for line in ran.stderr.splitlines():
+        assert line.startswith((f"{ALIAS} ", f"{ALIAS}: done", f"results ({ALIAS}): ")), line
+    watched = cli("watch", ALIAS, "--plain", *remote)
+    assert watched.returncode == 0 and watched.stderr == "", watched.stderr
+    assert watched.stdout.rstrip().endswith("run finished: 3 ok, 0 failed")
+
+
+def test_a_host_without_sftp_says_what_to_add(built, tmp_path: Path) -> None:
+    """An sshd with no ``Subsystem sftp`` line (minimal images, dropbear): one line naming
+    what to add, for a run and for watch, instead of asyncssh's "Session request failed"."""
+    server = start_sshd(tmp_path / "sshd", paths.cache_dir(), sftp=False)
+    try:
+        env = server.client_env(paths.cache_dir(), tmp_path / "data")
+
+        def faasbench(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run([sys.executable, "-m", "faasbench", *args, "--remote-faasbench",
+                                   VENV_FAASBENCH], env=env, capture_output=True, text=True,
+                                  timeout=120, check=False)
+
+        said = (f"{ALIAS}: its SSH server offers no SFTP, which faasbench uses to send plans and "
+                f"read results; add `Subsystem sftp internal-sftp` to its /etc/ssh/sshd_config")
+        ran = faasbench("run", "--host", ALIAS, *QUICK)
+        assert ran.returncode == 2 and ran.stderr.startswith(said), ran.stderr
+        watched = faasbench("watch", ALIAS, "--plain")
+        assert watched.returncode == 1 and watched.stdout.startswith(f"note: {said}")
+        assert "ChannelOpenError" not in ran.stderr + watched.stdout + watched.stderr
+    finally:
+        server.stop()
+
+
 def test_missing_faasbench_says_what_to_run(cli: Any) -> None:
     done = cli("run", "--host", ALIAS, "--remote-faasbench", "/nonexistent/bin/faasbench",
                *QUICK)

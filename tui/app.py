@@ -17,7 +17,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from engine import serial
-from engine.errors import PlanError
+from engine.errors import EXIT_FAILED, PlanError
 from engine.remote.fanout import RemoteOptions
 from engine.report.estimate import load_history
 from engine.spec.plan import Plan
@@ -158,10 +158,11 @@ class FaasbenchApp(App[None]):
                                     new_cells=len(self.model.cells) != before))
 
     def on_engine_exited(self, message: EngineExited) -> None:
-        notes = [Note("failure", f"the engine ({message.label}) ended with exit code "
-                                 f"{message.returncode}: {message.problem}")] \
-            if message.problem else []
-        self.broadcast(ModelChanged(frozenset(), notes))
+        ended = f"the engine ({message.label}) ended with exit code {message.returncode}"
+        notes = [Note("failure", f"{ended}: {message.problem}")] if message.problem else []
+        said = self.model.last_error if message.returncode == EXIT_FAILED else None
+        touched = self.model.cut_off(message.problem or said or ended)
+        self.broadcast(ModelChanged(frozenset(touched), notes))
         if self.link is not None:
             self.link.finished()
 

@@ -5,8 +5,9 @@ cell fails once, with its reason, as one ``RunError`` and a ``CellFinished`` car
 no sample is claimed. Measure asks the worker for all remaining iterations at once; it streams
 an answer per iteration, each due within the timeout plus the runtime's grace. A worker that
 dies or hangs costs that sample only, and a fresh worker is prepared (outside any measurement)
-for the rest. Finish closes the worker, removes what the
-runtime left behind and summarises the samples.
+for the rest. A runtime that finds what the cell needs gone (``Stopped``: its container removed
+from outside the run, its engine dead) ends the cell there, keeping the samples before it.
+Finish closes the worker, removes what the runtime left behind and summarises the samples.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Optional
 from engine import paths, runtimes
 from engine.measure import prepare
 from engine.measure.measurements import Measured
-from engine.measure.protocol import Failed, Invoke, Prepare, Prepared
+from engine.measure.protocol import Failed, Invoke, Prepare, Prepared, Stopped
 from engine.measure.worker_link import Worker, WorkerLost
 from engine.runtimes.base import Invocation
 from engine.spec.plan import Cell
@@ -55,6 +56,8 @@ class CellRun:
         self.measure_seconds: Optional[float] = None
         self.measured_until: Optional[float] = None
         """When the last sample was sent by the worker (``time.monotonic``), or found lost."""
+        self.stopped: Optional[Stopped] = None
+        """The worker's word that the cell could not go on (its container or engine went)."""
         job = prepare.job(cell.runtime, cell.benchmark, cell.size, cell.mode, run.run_id,
                           run.plan.settings.options, self.artifact)
         self.request = Prepare(cell.runtime, job, builds.reference(cell.benchmark, cell.size))
@@ -150,6 +153,9 @@ class CellRun:
                 self.worker.send(Invoke(total - done))
                 while done < total:
                     reply = self.worker.receive(deadline)
+                    if isinstance(reply, Stopped):  # the samples before it are kept
+                        self.stopped = reply
+                        return f"iteration {done + 1} of {total}: {reply.error}"
                     if not isinstance(reply, Measured):
                         raise WorkerLost(reply.error if isinstance(reply, Failed)
                                          else f"unexpected answer {type(reply).__name__}")

@@ -13,7 +13,7 @@ from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from engine import environment, runtimes
+from engine import environment, owner, runtimes
 from engine.build import artifacts, datafiles, toolchain
 from engine.build.artifacts import Artifact
 from engine.runtimes.base import Availability, Job
@@ -128,4 +128,4 @@ def job(runtime: str, benchmark: str, size: int, mode: Mode, run_id: str,
     return Job(benchmark=benchmark, artifact=str(artifact.path) if artifact else "",
                argv=[benchmark, *BENCHMARKS[benchmark].guest_args(size, shown_dir)],
                host_dir=host_dir, guest_dir=GUEST_DIR, mode=mode, run_id=run_id,
-               options=options)
+               options=options, owner=owner.this_process())

@@ -2,7 +2,8 @@
 
 The controller sends ``Prepare`` once per cell, then ``Invoke`` (for any number of iterations)
 and ``Close``; the worker answers ``Prepared`` or ``Failed`` to a prepare and streams
-``Measurements`` (batches of iterations, ``engine.measure.measurements``) to an invoke. Each
+``Measurements`` (batches of iterations, ``engine.measure.measurements``) to an invoke, ended
+early by ``Stopped`` when the cell cannot go on. Each
 line is a record of ``engine.serial`` tagged with its class name (``{"type": "Invoke", ...}``);
 both ends build and read these classes, never dicts of their own.
 """
@@ -54,7 +55,16 @@ class Failed(Record, tag_field="type", tag=True):
     error: str
 
 
-Message = Union[Prepare, Invoke, Close, Prepared, Failed, Measurements]
+class Stopped(Record, tag_field="type", tag=True):
+    """After the iterations sent before it: the cell cannot go on (``CellStopped``), and the
+    rest of the invoke is not run."""
+
+    error: str
+    recheck: bool = False
+    """Later cells of the runtime must ask again whether it is available."""
+
+
+Message = Union[Prepare, Invoke, Close, Prepared, Failed, Stopped, Measurements]
 """What crosses the pipe."""
 
 

@@ -21,7 +21,15 @@ from engine.measure.cell_run import CellRun
 from engine.measure.worker_link import Worker, pin_controller
 from engine.runtimes.base import Availability
 from engine.spec.plan import Cell, Plan
-from engine.store.events import CellFinished, Event, RunFinished, RunPlanned, Tally, cell_summary
+from engine.store.events import (
+    CellFinished,
+    Event,
+    RunError,
+    RunFinished,
+    RunPlanned,
+    Tally,
+    cell_summary,
+)
 from engine.terms import Mode
 
 
@@ -82,6 +90,8 @@ class Run:
         cells = [cell for cell in self.plan.cells if found[cell.runtime].ok]
         builds = yield from prepare.build(((c.runtime, c.benchmark, c.size) for c in cells
                                            if not _stand_in(c)), settings.flags)
+        recheck = False
+        """A cell stopped because its engine went: later cells ask their runtime again."""
         for cell in cells:
             if self.cancelled:
                 break
@@ -91,8 +101,15 @@ class Run:
                 continue
             if builds.failed(cell.runtime, cell.benchmark):
                 continue  # its build failed, and said so
+            if recheck and not (now := prepare.availability(cell.runtime,
+                                                             settings.flags.profile)).ok:
+                yield RunError(f"{cell.cell_id}: skipped: {now.reason}", runtime=cell.runtime,
+                               benchmark=cell.benchmark, cell_id=cell.cell_id)
+                continue
             self._cancel_cell.clear()
-            yield from CellRun(self, cell, found[cell.runtime].version, builds).events()
+            cell_run = CellRun(self, cell, found[cell.runtime].version, builds)
+            yield from cell_run.events()
+            recheck |= cell_run.stopped is not None and cell_run.stopped.recheck
         yield RunFinished(self.run_id, self.tally.ok, self.tally.failed, self.cancelled,
                           round(time.monotonic() - started, 3))
 

@@ -26,10 +26,11 @@ from engine.measure.protocol import (
     Message,
     Prepare,
     Prepared,
+    Stopped,
     decode_message,
     encode_message,
 )
-from engine.runtimes.base import Invocation, Runtime
+from engine.runtimes.base import CellStopped, Invocation, Runtime
 from engine.runtimes.peak_rss import PeakRss
 from engine.runtimes.process import die_with_parent
 from engine.verify.expected import Expected, judge, reference_for
@@ -46,6 +47,8 @@ class Session:
         self.expected: Optional[Expected] = None
         self.scratch = scratch
         """Made and removed by the controller, so a killed worker leaves nothing behind."""
+        self.stopped: Optional[CellStopped] = None
+        """Why the cell cannot go on, once the runtime said so; no iteration runs after it."""
 
     def prepare(self, msg: Prepare) -> Prepared:
         job = serial.replace(msg.job, stdout_path=f"{self.scratch}/stdout",
@@ -61,6 +64,8 @@ class Session:
         assert self.runtime is not None
         try:
             inv = self.runtime.invoke()
+        except CellStopped:
+            raise
         except Exception as exc:  # an engine error is this sample's failure, not the worker's
             return self._failed(exc)
         return Measured(inv, self._judge(inv))
@@ -78,13 +83,15 @@ class Session:
             try:
                 served = self.runtime.serve_many(limit - len(batch), left,
                                                  self.expected.length == 0)
-            except Exception as exc:  # as in invoke
-                batch.add(self._failed(exc))
-            else:
                 if served is None:
                     batch.add(self.invoke())
                 else:
                     batch.add_served(served, self._judge(served.last))
+            except CellStopped as exc:
+                self.stopped = exc
+                break
+            except Exception as exc:  # as in invoke
+                batch.add(self._failed(exc))
             left = FLUSH_AFTER_NS - (time.perf_counter_ns() - began)
         return batch
 
@@ -130,13 +137,16 @@ def _answer(session: Session, msg: Message, proto: BinaryIO) -> None:
 
 def _stream(session: Session, count: int, proto: BinaryIO) -> None:
     window = session.peak_window()
-    while count > 0:
+    while count > 0 and session.stopped is None:
         if window is not None:
             window.reset()
         batch = session.batch(count)
         count -= len(batch)
         peak = window.read() if window is not None else None
-        _send(proto, batch.message(time.monotonic_ns(), peak))
+        if len(batch):
+            _send(proto, batch.message(time.monotonic_ns(), peak))
+    if session.stopped is not None:
+        _send(proto, Stopped(str(session.stopped), session.stopped.recheck))
 
 
 def _send(proto: BinaryIO, msg: Message) -> None:

@@ -15,6 +15,7 @@ from collections import deque
 from pathlib import Path
 from typing import Optional, Union
 
+from engine import owner
 from engine.measure.measurements import Measured, Measurements
 from engine.measure.protocol import Close, Message, decode_message, encode_message
 
@@ -41,9 +42,28 @@ def pin_controller() -> None:
         os.sched_setaffinity(0, set(_CPUS) - {cpu})
 
 
-def _scratch_root() -> Optional[str]:
+SCRATCH_PREFIX = "faasbench-"
+OWNER_FILE = "owner"
+"""In each scratch folder: its run's controller (``engine.owner``), for ``faasbench clean``."""
+
+
+def _scratch_root() -> str:
     """Guest outputs go to memory-backed storage when there is some, to keep disk noise out."""
-    return "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+    return "/dev/shm" if os.access("/dev/shm", os.W_OK) else tempfile.gettempdir()
+
+
+def leftover_scratch() -> list[Path]:
+    """Scratch folders whose run is over (its controller is gone, as after a SIGKILL); a live
+    run's stay (it removes its own when it ends)."""
+    gone: list[Path] = []
+    for folder in Path(_scratch_root()).glob(f"{SCRATCH_PREFIX}*"):
+        try:
+            who = (folder / OWNER_FILE).read_text()
+        except OSError:
+            continue  # not a worker's scratch folder (or one from before owners were kept)
+        if not owner.alive(who):
+            gone.append(folder)
+    return gone
 
 
 class Worker:
@@ -58,7 +78,8 @@ class Worker:
 
     def __init__(self, log_path: Path) -> None:
         cpu = worker_cpu()
-        self.scratch = tempfile.mkdtemp(prefix="faasbench-", dir=_scratch_root())
+        self.scratch = tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=_scratch_root())
+        Path(self.scratch, OWNER_FILE).write_text(owner.this_process())
         with log_path.open("a") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "engine.measure.worker", self.scratch],

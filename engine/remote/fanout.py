@@ -26,11 +26,11 @@ from engine import paths
 from engine.remote.follow import parse_events
 from engine.remote.hosts import LOCAL, Host, parse_host
 from engine.remote.jobs import CellTracker, Forwarder, HostRun, follow_job, host_run_of, launch
-from engine.remote.ssh import HostError, connect
+from engine.remote.ssh import HostError, connect, sftp_client
 from engine.remote.survey import survey, usable_problem
 from engine.spec.plan import Plan
 from engine.store.events import Event, RunError, RunPlanned
-from engine.store.results import ResultsWriter, read_events
+from engine.store.results import ResultsNotWritten, ResultsWriter, read_events
 
 if TYPE_CHECKING:
     import asyncssh
@@ -237,7 +237,7 @@ async def _fetch(host: Host, job: HostRun, path: Path, options: RemoteOptions, e
                  fanout: Fanout) -> None:
     conn = await connect(host, options.accept_new_host_key)
     async with conn:
-        async with conn.start_sftp_client() as sftp:
+        async with sftp_client(conn, job.host) as sftp:
             if not await sftp.exists(job.results):
                 raise HostError(f"{job.host}: {job.results} is not there any more; {path} "
                                 f"keeps what was received")
@@ -257,7 +257,14 @@ async def _keep(conn: asyncssh.SSHClientConnection, job: HostRun, path: Path, em
         nonlocal began
         began = began or isinstance(event, RunPlanned)
         if began:
-            writer.write(event)
+            try:
+                writer.write(event)
+            except ResultsNotWritten as exc:  # the host's own file goes on growing
+                then = (f"`faasbench run --resume {path}` fetches it once there is space"
+                        if path.exists() else f"`faasbench watch {job.host}` follows it")
+                raise HostError(f"{job.host}: this machine's copy of its results stopped at "
+                                f"{exc.samples} samples ({exc.reason}: {path}); the run goes on "
+                                f"there, and {then}") from None
         emit(event)
 
     try:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
 from engine import serial
-from engine.remote.ssh import HostError, run_argv
+from engine.remote.ssh import HostError, run_argv, sftp_client
 from engine.remote.survey import MIN_PYTHON, HostInfo, survey, version_tuple
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ async def install(conn: asyncssh.SSHClientConnection, info: HostInfo, name: str,
         raise HostError(f"{name}: python3 there is {info.python}; faasbench needs "
                         f"{'.'.join(map(str, MIN_PYTHON))} or newer")
     remote_wheel = f"{info.data_dir}/wheels/{wheel.name}"
-    async with conn.start_sftp_client() as sftp:
+    async with sftp_client(conn, name) as sftp:
         await sftp.makedirs(f"{info.data_dir}/wheels", exist_ok=True)
         await sftp.put(str(wheel), remote_wheel)
     steps = ([["python3", "-m", "venv", info.venv], "python3 -m venv failed (on Debian: "

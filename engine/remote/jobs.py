@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable, Optional, Protocol
 
 from engine import serial
 from engine.remote.follow import SftpSource, follow
-from engine.remote.ssh import HostError, describe, run_argv
+from engine.remote.ssh import HostError, describe, run_argv, sftp_client
 from engine.remote.survey import HostInfo
 from engine.serial import Record
 from engine.spec.plan import Plan
@@ -68,7 +68,7 @@ async def launch(conn: asyncssh.SSHClientConnection, host: str, info: HostInfo,
     """Upload the plan beside the results, start ``faasbench run --plan FILE --out FILE``."""
     assert info.faasbench is not None
     stem = f"{info.results_dir}/run-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
-    async with conn.start_sftp_client() as sftp:
+    async with sftp_client(conn, host) as sftp:
         await sftp.makedirs(info.results_dir, exist_ok=True)
         async with sftp.open(f"{stem}.plan.json", "w") as fh:
             await fh.write(plan.to_json())
@@ -149,7 +149,7 @@ async def follow_job(conn: asyncssh.SSHClientConnection, job: HostRun,
     forward = Forwarder(control)
     checked = time.monotonic()
     try:
-        async with conn.start_sftp_client() as sftp:
+        async with sftp_client(conn, job.host) as sftp:
             async for batch in follow(SftpSource(sftp, job.results, job.host)):
                 for event in batch:
                     event = with_job(event, job)

@@ -8,7 +8,9 @@ becomes a ``HostError`` with one line saying what is wrong and what to do.
 
 from __future__ import annotations
 
+import contextlib
 import shlex
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
@@ -124,6 +126,26 @@ async def _open(host: Host, known_hosts: Any) -> asyncssh.SSHClientConnection:
                         f"is the host up and reachable?") from None
     except (OSError, asyncssh.Error) as exc:
         raise HostError(f"{host.name}: cannot connect to {where}: {describe(exc)}") from None
+
+
+NO_SFTP = ("{host}: its SSH server offers no SFTP, which faasbench uses to send plans and read "
+           "results; add `Subsystem sftp internal-sftp` to its /etc/ssh/sshd_config and reload "
+           "sshd (dropbear: install openssh-sftp-server)")
+
+
+@contextlib.asynccontextmanager
+async def sftp_client(conn: asyncssh.SSHClientConnection,
+                      host: str) -> AsyncIterator[asyncssh.SFTPClient]:
+    """The connection's SFTP session; a server without the subsystem (minimal images,
+    dropbear) is a HostError saying what to add."""
+    import asyncssh
+
+    try:
+        client = await conn.start_sftp_client()
+    except asyncssh.ChannelOpenError:
+        raise HostError(NO_SFTP.format(host=host)) from None
+    async with client:
+        yield client
 
 
 def describe(exc: BaseException) -> str:

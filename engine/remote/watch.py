@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Callable, Optional
 from engine.remote.fanout import Emit, Fanout, RemoteOptions
 from engine.remote.follow import LocalSource, SftpSource, Source, follow
 from engine.remote.hosts import Host, HostNameError, parse_host
-from engine.remote.ssh import HostError, connect, describe
+from engine.remote.ssh import HostError, connect, describe, sftp_client
 from engine.store.events import RunError
 from engine.store.results import ResultsError
 
@@ -60,7 +60,7 @@ async def _watch(host: Optional[Host], path: Optional[str], options: RemoteOptio
         await _pump(LocalSource(Path(path)), emit, stopping, quiet_seconds)
         return
     conn = await connect(host, options.accept_new_host_key)
-    async with conn, conn.start_sftp_client() as sftp:
+    async with conn, sftp_client(conn, host.name) as sftp:
         path = path or await _latest(conn, sftp, host.name)
         if not await sftp.exists(path):
             raise HostError(f"{host.name}: no results file {path} there")

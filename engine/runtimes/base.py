@@ -21,6 +21,18 @@ from engine.spec.options import RunOptions
 from engine.terms import Mode, Phase, RuntimeKind, Target
 
 
+class CellStopped(Exception):
+    """What a cell needs went away: its container was removed from outside the run, or the
+    engine behind it stopped answering. No further iteration of the cell can be measured, so
+    ``invoke`` raises this instead of failing every one: the cell ends with this message and
+    keeps the samples before it. ``recheck``: later cells must ask again whether the runtime is
+    available (its engine may answer again)."""
+
+    def __init__(self, message: str, recheck: bool = False) -> None:
+        super().__init__(message)
+        self.recheck = recheck
+
+
 @dataclass(frozen=True)
 class Availability:
     """Whether a runtime can run here; when not, why and how to fix it. Never an exception."""
@@ -49,6 +61,8 @@ class Job(Record):
     stdout_path: str = ""
     stderr_path: str = ""
     """Where the guest's output goes; the worker sets both to its scratch space."""
+    owner: str = ""
+    """The run's controller (``engine.owner``), which its containers are labelled with."""
 
 
 @dataclass

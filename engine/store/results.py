@@ -8,15 +8,18 @@ the engine never prints, its callers show the one warning.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Optional, Union
+from typing import Any, Optional, Union
 
 from engine import paths
 from engine.errors import BadInput
 from engine.serial import NotJson, SerialError
-from engine.store.events import Event, from_json
+from engine.store.events import Event, SampleRecorded, from_json
 from engine.store.run_model import Note, RunModel
 
 SHOWN_BAD_LINES = 3
@@ -29,32 +32,133 @@ def default_path(run_id: str) -> Path:
     return results_dir() / f"run-{stamp}-{run_id}.jsonl"
 
 
+class ResultsNotWritten(Exception):
+    """A line could not be written (a full disk, a file gone away): measuring must stop. The
+    file ends with the last line that was written whole, so it stays valid JSONL."""
+
+    def __init__(self, path: Path, error: OSError, samples: int) -> None:
+        reason = ("the disk is full" if error.errno in (errno.ENOSPC, errno.EDQUOT)
+                  else f"the results file could not be written ({error.strerror or error})")
+        kept = (f"the {samples} sample{'' if samples == 1 else 's'} recorded before it are "
+                f"kept in {path}" if path.exists() else f"nothing was kept ({path})")
+        super().__init__(f"{reason}: measuring stopped; {kept}; free some space there or "
+                         f"give --out another disk")
+        self.path, self.samples, self.reason = path, samples, reason
+
+
 class ResultsWriter:
-    """Append-only writer; each line is flushed to the OS before the next event is handled.
+    """Append-only writer; each line goes to the OS (one write) before the next event is
+    handled, so a run killed with SIGKILL keeps every line it wrote.
 
     The file is created by the first event, so a run refused before it began (a host that
     would not start it, an engine that died at once) leaves no empty file for history and
-    reports to trip over.
+    reports to trip over. A write that fails (``ResultsNotWritten``) is cut back off the file:
+    no half line is left for readers to skip.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._fh: Optional[IO[str]] = None
+        self.samples = 0
+        """SampleRecorded lines written."""
+        self._fd: Optional[int] = None
+        self._size = 0
+        """The file's length after the last whole line written."""
+        self._created = False
 
     def write(self, event: Event) -> str:
-        """Append the event's line and flush it; returns the line (without its newline)."""
-        if self._fh is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = self.path.open("a", encoding="utf-8")
+        """Append the event's line; returns the line (without its newline)."""
         line = event.to_json()
-        self._fh.write(line + "\n")
-        self._fh.flush()
+        data = f"{line}\n".encode()
+        try:
+            if self._fd is None:
+                self._open()
+            assert self._fd is not None
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._fd, view):]
+        except OSError as exc:
+            self._cut_back()
+            raise ResultsNotWritten(self.path, exc, self.samples) from None
+        self._size += len(data)
+        self.samples += isinstance(event, SampleRecorded)
         return line
 
+    def _open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._created = not self.path.exists()
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._size = os.fstat(self._fd).st_size
+
+    def _cut_back(self) -> None:
+        """After a failed write: the file as it was after its last whole line (and no file,
+        when this writer made it and wrote nothing)."""
+        if self._fd is None:
+            return
+        with contextlib.suppress(OSError):  # else the half line stays; readers skip it
+            os.ftruncate(self._fd, self._size)
+        if self._created and self._size == 0:
+            self.close()
+            self.path.unlink(missing_ok=True)
+
     def close(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+KERNEL_FILESYSTEMS = frozenset({
+    "proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "debugfs", "tracefs",
+    "securityfs", "configfs", "pstore", "bpf", "efivarfs", "fusectl", "mqueue", "binfmt_misc",
+    "nsfs", "rpc_pipefs"})
+"""Filesystems whose files are the kernel's interfaces: opening one for append succeeds, and
+the first line written fails (``/proc/version``: EINVAL)."""
+
+
+class ResultsPathError(BadInput):
+    """``--out`` names a place where no results file can be written."""
+
+
+def check_writable(path: Path, folder: bool = False) -> None:
+    """Refuse, before anything is built or run, an ``--out`` that cannot be written: a file
+    (``folder``: a folder of results files, one per host) under a file, on a read-only mount or
+    a kernel filesystem, or not writable by this user; ResultsPathError says which."""
+    path = Path(os.path.abspath(path))
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    what = "a folder" if folder else "a results file"
+    if existing != path and not existing.is_dir():
+        raise ResultsPathError(f"--out {path}: {existing} is a file, so nothing can be made "
+                               f"under it; choose {what} elsewhere")
+    if existing == path and folder and not path.is_dir():
+        raise ResultsPathError(f"--out {path} is a file; with --host it names a folder (one "
+                               f"results file per host)")
+    if existing == path and not folder and path.is_dir():
+        raise ResultsPathError(f"--out {path} is a folder; name the results file (like "
+                               f"{path / 'run.jsonl'})")
+    if existing == path and not folder and not path.is_file():
+        raise ResultsPathError(f"--out {path} is not a regular file; choose {what} on a disk")
+    mount = _mount_of(existing)
+    if mount is not None and mount.fstype in KERNEL_FILESYSTEMS:
+        raise ResultsPathError(f"--out {path} is on {mount.fstype} ({mount.mountpoint}), a "
+                               f"kernel filesystem that cannot keep files; choose {what} "
+                               f"on a disk")
+    if mount is not None and "ro" in mount.opts.split(","):
+        raise ResultsPathError(f"--out {path} is on a read-only mount ({mount.mountpoint}); "
+                               f"choose {what} on a writable disk")
+    if not os.access(existing, os.W_OK | (0 if existing.is_file() else os.X_OK)):
+        raise ResultsPathError(f"--out {path}: {existing} is not writable by this user; "
+                               f"choose {what} elsewhere")
+
+
+def _mount_of(path: Path) -> Optional[Any]:
+    """The mount (psutil's partition: mountpoint, fstype, opts) that holds ``path``."""
+    import psutil
+
+    real = os.path.realpath(path)
+    held = [m for m in psutil.disk_partitions(all=True)
+            if real == m.mountpoint or real.startswith(m.mountpoint.rstrip("/") + "/")]
+    return max(held, key=lambda m: len(m.mountpoint), default=None)
 
 
 def shown_path(path: Path) -> str:

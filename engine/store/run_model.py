@@ -144,6 +144,10 @@ class RunModel:
     finished: Optional[RunFinished] = None
     started_at: Optional[float] = None
     """``time.monotonic()`` when the last run was announced: the ETA's clock."""
+    stopped: Optional[str] = None
+    """Why the last run ended without its RunFinished (``cut_off``), for the status line."""
+    last_error: Optional[str] = None
+    """The last run's latest RunError: what an engine that stopped short said last."""
     _planned: dict[Optional[str], list[str]] = field(default_factory=dict, repr=False)
     """Each host's last announced cells (key None: this host)."""
     _running: set[Optional[str]] = field(default_factory=set, repr=False)
@@ -189,6 +193,7 @@ class RunModel:
             return self._finish(event, notes, host)
         if isinstance(event, RunPlanned):
             self.run_id, self.environment, self.finished = event.run_id, event.environment, None
+            self.stopped = self.last_error = None
             self._running.add(host)
             self.started_at = time.monotonic()
             try:
@@ -197,6 +202,7 @@ class RunModel:
                 notes.append(Note("damaged", f"cannot read the run's plan: {exc}"))
         elif isinstance(event, RunError):
             notes.append(Note("warning", event.message))
+            self.last_error = event.message
             key = cell_key(host, event.cell_id) if event.cell_id else None
             if key in self.cells:
                 self.cells[key].error = event.message
@@ -243,6 +249,24 @@ class RunModel:
                           f"{event.summary.get('ok', 0)} ok, {event.summary.get('failed', 0)} "
                           f"failed" + (" (cancelled)" if event.cancelled else "")))
         return cell.cell_id
+
+    def cut_off(self, reason: str) -> set[str]:
+        """The engine ended before its run's RunFinished (it stopped on a full disk, or died):
+        the cell it was measuring failed with ``reason``, the queued ones never ran. Returns
+        the touched cell ids."""
+        touched: set[str] = set()
+        for host in self._running:
+            for cell in (self.cells[c] for c in self._planned.get(host, []) if c in self.cells):
+                if cell.status == "running":
+                    cell.status, cell.error = "failed", cell.error or reason
+                    touched.add(cell.cell_id)
+                elif cell.status == "queued":
+                    cell.status = "skipped"
+                    touched.add(cell.cell_id)
+        if self._running:
+            self.stopped = reason
+        self._running.clear()
+        return touched
 
     def _settle(self, status: CellStatus, host: Optional[str]) -> None:
         """A run's cells still queued when it ends never ran (cancelled, runtime unavailable)."""

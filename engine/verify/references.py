@@ -14,7 +14,6 @@ sides, so the bytes match bit-for-bit.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from pathlib import Path
 from typing import Optional
@@ -91,6 +90,8 @@ def write_data_file(path: Path, size_bytes: int, seed: int = 0) -> None:
         raise ValueError(f"size_bytes must be a non-negative int, got {size_bytes!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1 << 64:
         raise ValueError(f"seed must be an int in 0..2**64-1, got {seed!r}")
+    import hashlib  # here, not at import: it costs every command's start 5 ms (--help too)
+
     prefix = _DATA_DOMAIN + seed.to_bytes(8, "little")
     with open(path, "wb") as f:
         remaining = size_bytes

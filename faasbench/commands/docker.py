@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 from typing import Any
 
 from rich.console import Console
 
+from engine.measure.worker_link import leftover_scratch
+from engine.owner import pid_of
 from engine.report.units import fmt_bytes
 from engine.runtimes.docker.engine_client import FIX, EngineError, connect
 from engine.runtimes.docker.images import (
     DEBIAN_MIRROR,
-    LABEL,
     build_debian_base,
-    remove_containers,
     remove_images,
+    remove_leftover_containers,
 )
 
 
@@ -27,16 +29,31 @@ def _client(console: Console) -> Any:
 
 
 def clean_command(args: argparse.Namespace) -> int:
-    """Remove every faasbench container (and with --images, every faasbench image)."""
-    console = Console(stderr=True)
+    """Remove what runs that are over left behind: their containers and worker scratch
+    folders (and with --images, faasbench's images). A run still going keeps its own, and is
+    named; --force removes its containers and images too (never its scratch folder, which it
+    removes itself)."""
+    console = Console(stderr=True, soft_wrap=True)
+    folders = leftover_scratch()
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
     client = _client(console)
     if client is None:
+        console.print(f"removed {len(folders)} scratch folder(s) of runs that are over")
         return 1
     with client:
-        containers = remove_containers(client, LABEL)
-        console.print(f"removed {containers} faasbench container(s)")
+        found = remove_leftover_containers(client, args.force)
+        console.print(f"removed {found.removed} faasbench container(s) and {len(folders)} "
+                      f"scratch folder(s) of runs that are over")
         if args.images:
-            console.print(f"removed {remove_images(client)} faasbench image(s)")
+            console.print(f"removed {remove_images(client, found.kept_images)} faasbench "
+                          f"image(s)")
+    if found.live:
+        runs = "; ".join(f"run {', '.join(sorted(runs))} (pid {pid_of(who)})"
+                         for who, runs in sorted(found.live.items()))
+        console.print(f"[yellow]left the containers of {len(found.live)} run(s) still going: "
+                      f"{runs}; `faasbench clean --force` removes them too (and stops those "
+                      f"cells)[/]")
     return 0
 
 

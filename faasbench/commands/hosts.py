@@ -34,11 +34,10 @@ from engine.store.events import (
     SampleRecorded,
     line_prefix,
 )
-from engine.store.results import read_events
+from engine.store.results import check_writable, read_events, results_dir
 from faasbench.commands.run import confirmed, plan_from_args
-from faasbench.common import UsageError, refuse_flags, remote_options, terminal_width
+from faasbench.common import PLAN_SHAPING, UsageError, refuse_flags, remote_options, terminal_width
 from faasbench.interrupts import install_interrupt
-from faasbench.parser import PLAN_SHAPING
 from faasbench.run_lines import cell_line, failed_sample_line
 
 RUN_PLANNED = line_prefix(RunPlanned)
@@ -55,6 +54,7 @@ def hosts_command(args: argparse.Namespace) -> int:
             raise BadInput(str(exc)) from None
     else:
         hosts = parse_hosts(args.host)
+        check_writable(Path(args.out) if args.out else results_dir(), folder=True)
         plan = plan_from_args(args)
         if not confirmed(plan, args.yes):
             print("not started", file=sys.stderr)

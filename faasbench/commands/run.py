@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Optional
 
 from rich.console import Console
 from rich.progress import (
@@ -39,11 +40,25 @@ from engine.store.events import (
     RunFinished,
     SampleRecorded,
 )
-from engine.store.results import ResultsWriter, default_path, shown_path
+from engine.store.results import (
+    ResultsNotWritten,
+    ResultsWriter,
+    check_writable,
+    default_path,
+    results_dir,
+    shown_path,
+)
 from engine.store.run_model import RunModel
-from faasbench.common import build_flags, read_input, refuse_flags, run_options, terminal_width
+from faasbench.common import (
+    PLAN_SHAPING,
+    build_flags,
+    read_input,
+    refuse_flags,
+    results_stopped,
+    run_options,
+    terminal_width,
+)
 from faasbench.interrupts import install_interrupt
-from faasbench.parser import PLAN_SHAPING
 from faasbench.run_lines import cell_line, failed_sample_line
 
 
@@ -75,6 +90,7 @@ def confirmed(plan: Plan, yes: bool) -> bool:
 
 
 def run_command(args: argparse.Namespace) -> int:
+    check_writable(Path(args.out) if args.out else results_dir(), folder=not args.out)
     plan = plan_from_args(args)
     found = plan_availabilities(plan)
     missing = unavailable_reasons(found)
@@ -101,29 +117,37 @@ def run_command(args: argparse.Namespace) -> int:
             finished.append(event)
         return line
 
+    events = run.events()
+    stopped: Optional[ResultsNotWritten] = None
     try:
         if args.json:
-            for event in run.events():
+            for event in events:
                 print(record(event), flush=True)
         else:
-            _run_with_progress(run, record, console)
-    finally:
+            _run_with_progress(run, events, record, console)
+    except ResultsNotWritten as exc:
+        stopped = exc
+    finally:  # a failed write or an abort leaves the run mid-way: closing it tears it down
+        events.close()
         writer.close()
     if not args.json:
         sys.stdout.write(render.as_text(tables.side_by_side(model), width=terminal_width()))
+    if stopped is not None:
+        return results_stopped(stopped, args.json, console)
     console.print(f"results: {shown_path(path)}")
     if run.cancelled:
         return EXIT_CANCELLED
     return EXIT_FAILED if run.tally.failed or any(c.error for c in finished) else 0
 
 
-def _run_with_progress(run: Run, record: Callable[[Event], str], console: Console) -> None:
+def _run_with_progress(run: Run, events: Iterator[Event], record: Callable[[Event], str],
+                       console: Console) -> None:
     total = sum(c.warmup + c.iterations for c in run.plan.cells)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                   console=console) as progress:
         task = progress.add_task("preparing", total=total)
-        for event in run.events():
+        for event in events:
             record(event)
             if isinstance(event, ArtifactBuilt) and not event.cached:
                 progress.update(task, description=f"built {event.benchmark} ({event.target}) "

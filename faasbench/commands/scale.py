@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Optional
 
 from rich.console import Console
 from rich.text import Text
@@ -28,10 +29,23 @@ from engine.store.events import (
     ScaleLimit,
     ScaleStep,
 )
-from engine.store.results import ResultsWriter, default_path, shown_path
-from faasbench.common import build_flags, read_input, refuse_flags, run_options
+from engine.store.results import (
+    ResultsNotWritten,
+    ResultsWriter,
+    check_writable,
+    default_path,
+    results_dir,
+    shown_path,
+)
+from faasbench.common import (
+    SCALE_SHAPING,
+    build_flags,
+    read_input,
+    refuse_flags,
+    results_stopped,
+    run_options,
+)
 from faasbench.interrupts import install_interrupt
-from faasbench.parser import SCALE_SHAPING
 
 TABLE_WIDTH = 120
 
@@ -52,6 +66,7 @@ def spec_from_args(args: argparse.Namespace) -> ScaleSpec:
 
 
 def scale_command(args: argparse.Namespace) -> int:
+    check_writable(Path(args.out) if args.out else results_dir(), folder=not args.out)
     scale = ScaleRun(spec_from_args(args))
     path = Path(args.out) if args.out else default_path(scale.run_id)
     writer = ResultsWriter(path)
@@ -60,6 +75,7 @@ def scale_command(args: argparse.Namespace) -> int:
                       "stopping: tearing everything down (Ctrl-C again to abort)")
     seen: list[Event] = []
     events = scale.events()
+    stopped: Optional[ResultsNotWritten] = None
     try:
         for event in events:
             line = writer.write(event)
@@ -68,7 +84,9 @@ def scale_command(args: argparse.Namespace) -> int:
                 print(line, flush=True)
             else:
                 _progress(event, console)
-    finally:  # an abort leaves the generator mid-way: closing it runs its teardown, once
+    except ResultsNotWritten as exc:
+        stopped = exc
+    finally:  # a failed write or an abort leaves it mid-way: closing it runs its teardown, once
         events.close()
         writer.close()
     if not args.json:
@@ -78,6 +96,8 @@ def scale_command(args: argparse.Namespace) -> int:
         for table in (scale_tables.density_table(seen), scale_tables.burst_table(seen)):
             if table.rows:
                 out.print(to_rich(table))
+    if stopped is not None:
+        return results_stopped(stopped, args.json, console)
     console.print(f"results: {shown_path(path)}")
     if scale.cancelled:
         return EXIT_CANCELLED

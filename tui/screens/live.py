@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Optional
 
+from rich.markup import escape
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -85,6 +86,7 @@ class LiveScreen(Screen):
             f"[b]{done}/{len(self.model.cells)}[/] cells · [green]{self.model.tally.ok}[/] ok · "
             f"[red]{self.model.tally.failed}[/] failed · "
             + (f"running [b]{running}[/] · " if running else "")
+            + (f"[red]stopped: {escape(self.model.stopped)}[/] · " if self.model.stopped else "")
             + (f"ETA {fmt_duration(eta)} · " if (eta := self.model.eta_seconds()) else "")
             + f"results: {self.results_name}")
 

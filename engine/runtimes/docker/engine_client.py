@@ -10,6 +10,8 @@ import os
 import shutil
 from typing import Any, Optional
 
+from engine.runtimes.base import CellStopped
+
 DEFAULT_HOST = "unix:///var/run/docker.sock"
 FIX = "start dockerd (sudo dockerd &), or set DOCKER_HOST"
 CONNECT_TIMEOUT_S = 10
@@ -111,3 +113,37 @@ def engine_bytes() -> Optional[int]:
     """Installed size of the engine's binaries (each file once); None when none is found."""
     paths = set(engine_binaries().values())
     return sum(os.path.getsize(p) for p in paths) if paths else None
+
+
+ENGINE_FAILED = "Docker engine at "
+"""How an iteration's failure that the engine caused begins (``engine_failed``)."""
+REMOVED_FROM_OUTSIDE = ("container removed from outside the run (`faasbench clean --force` or "
+                        "`docker rm`)")
+
+
+def engine_failed(detail: str) -> str:
+    """An iteration's failure that the engine caused, naming the engine."""
+    return f"{ENGINE_FAILED}{engine_address()} failed: {detail}"
+
+
+def removed_from_outside(exc: BaseException) -> bool:
+    """Whether an API error says the container it was about is gone or going (404 No such
+    container; 409 dead or marked for removal)."""
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    said = str(getattr(exc, "explanation", "") or "")
+    return (status == 404 and "no such container" in said.lower()) or \
+        (status == 409 and any(w in said for w in ("marked for removal", "is dead",
+                                                   "removal of container")))
+
+
+def stop_if_gone(client: Any, exc: Optional[BaseException]) -> None:
+    """After a failed iteration: CellStopped when no iteration can follow it, because the
+    engine no longer answers (later cells ask whether it is back) or because ``exc`` says the
+    cell's container was removed by someone else."""
+    try:
+        client.ping()
+    except Exception as gone:
+        raise CellStopped(f"the Docker engine at {engine_address()} stopped answering "
+                          f"({describe_error(gone)})", recheck=True) from None
+    if exc is not None and removed_from_outside(exc):
+        raise CellStopped(REMOVED_FROM_OUTSIDE) from None

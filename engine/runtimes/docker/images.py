@@ -17,12 +17,17 @@ import subprocess
 import tarfile
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
+from engine import owner
+
 LABEL = "faasbench"
 RUN_LABEL = "faasbench.run"
+OWNER_LABEL = "faasbench.owner"
+"""The run's controller (``engine.owner``): ``faasbench clean`` leaves a live one's containers."""
 GUEST_BIN_DIR = "/faasbench"
 LAUNCHER_GUEST = "/.faasbench-launcher"
 BASE_REPOSITORY = "faasbench/debian-base"
@@ -133,6 +138,43 @@ def remove_containers(client: Any, label: str) -> int:
     return len(found)
 
 
+@dataclass
+class Leftovers:
+    """What ``faasbench clean`` found of faasbench's on an engine."""
+
+    removed: int = 0
+    live: dict[str, set[str]] = field(default_factory=dict)
+    """Runs still going whose containers were left: controller (``engine.owner``) -> run ids."""
+    kept_images: set[str] = field(default_factory=set)
+    """The images those containers run."""
+
+    @property
+    def kept(self) -> int:
+        return sum(len(runs) for runs in self.live.values())
+
+
+def remove_leftover_containers(client: Any, force: bool = False) -> Leftovers:
+    """Remove faasbench's containers whose run is over (its controller is gone, or it carries
+    no owner, as from an older faasbench); with ``force`` every one. A container that goes
+    meanwhile (its own run removed it) is not counted."""
+    import docker.errors
+
+    found = Leftovers()
+    for container in client.containers(all=True, filters={"label": LABEL}):
+        labels = container.get("Labels") or {}
+        who = labels.get(OWNER_LABEL, "")
+        if not force and who and owner.alive(who):
+            found.live.setdefault(who, set()).add(labels.get(RUN_LABEL, "?"))
+            found.kept_images.add(container.get("ImageID", ""))
+            continue
+        try:
+            client.remove_container(container["Id"], force=True, v=True)
+        except docker.errors.NotFound:
+            continue
+        found.removed += 1
+    return found
+
+
 def sweep_containers(label: str) -> None:
     """Remove every container carrying ``label`` on the engine; quiet when it is gone (then
     nothing of ours runs there) or dies meanwhile (nothing more can be removed)."""
@@ -150,9 +192,11 @@ def sweep_containers(label: str) -> None:
         client.close()
 
 
-def remove_images(client: Any) -> int:
-    """Remove every faasbench image, built benchmark images and imported base images alike."""
-    found = client.images(filters={"label": f"{LABEL}=1"})
+def remove_images(client: Any, keep: Collection[str] = ()) -> int:
+    """Remove every faasbench image, built benchmark images and imported base images alike,
+    but those in ``keep`` (ids: the images live runs use)."""
+    found = [image for image in client.images(filters={"label": f"{LABEL}=1"})
+             if image["Id"] not in keep]
     for image in found:
         client.remove_image(image["Id"], force=True)
     return len(found)

@@ -25,9 +25,7 @@ directory (the two FIFOs and the program's stdout and stderr), bind-mounted read
 
 from __future__ import annotations
 
-import math
 import os
-import select
 import signal
 import time
 import uuid
@@ -36,25 +34,31 @@ from pathlib import Path
 from typing import Any, Optional
 
 from engine.build.launcher import launcher_path, parse_report, serve_argv
-from engine.runtimes.base import Availability, Invocation, Job, Runtime
+from engine.runtimes.base import Availability, CellStopped, Invocation, Job, Runtime
 from engine.runtimes.docker import cgroups
 from engine.runtimes.docker.cli_events import cli_env, cli_phases, event_stamps
 from engine.runtimes.docker.container_spec import ContainerSpec
 from engine.runtimes.docker.engine_client import (
     CLI_FIX,
+    ENGINE_FAILED,
     FIX,
+    REMOVED_FROM_OUTSIDE,
     EngineError,
     connect,
     describe_error,
     docker_cli,
     engine_address,
     engine_bytes,
+    engine_failed,
     engine_version,
     is_local,
+    stop_if_gone,
 )
+from engine.runtimes.docker.fifos import LauncherFifos
 from engine.runtimes.docker.images import (
     LABEL,
     LAUNCHER_GUEST,
+    OWNER_LABEL,
     RUN_LABEL,
     Image,
     ensure_image,
@@ -101,8 +105,8 @@ class DockerRuntime(Runtime):
         self.container: Optional[str] = None
         self.cgroup: Optional[str] = None
         self.cpuset: Optional[str] = None
-        self.fifos: Optional[tuple[int, int]] = None
-        """(request, reply) file descriptors of the warm container's launcher."""
+        self.fifos: Optional[LauncherFifos] = None
+        """The warm container's launcher's request and reply FIFOs."""
 
     @classmethod
     def available(cls) -> Availability:
@@ -148,15 +152,21 @@ class DockerRuntime(Runtime):
         run = {"cold": self._invoke_cold, "load": self._invoke_load,
                "warm": self._invoke_warm}[self.job.mode]
         try:
-            return run()
+            inv = run()
+        except CellStopped:
+            raise
         except Exception as exc:  # engine trouble is this sample's failure, said plainly
+            stop_if_gone(self.client, exc)
             return Invocation(wall_ns=0, exit_code=None, error=self._engine_error(exc))
+        if inv.exit_code is None and inv.error and inv.error.startswith(ENGINE_FAILED):
+            stop_if_gone(self.client, None)
+        return inv
 
     def _engine_error(self, exc: Exception) -> str:
         if "timed out" in str(exc).lower() or "ReadTimeout" in type(exc).__name__:
             self._recover()
             return TIMED_OUT
-        return f"Docker engine at {engine_address()} failed: {describe_error(exc)}"
+        return engine_failed(describe_error(exc))
 
     def _recover(self, label: Optional[str] = None) -> None:
         """After a failure: remove what still runs (``label``'s containers, else the run's);
@@ -178,8 +188,8 @@ class DockerRuntime(Runtime):
         return ContainerSpec(
             self.image.tag, command, (job.host_dir, job.guest_dir),
             opts.container_memory_bytes, opts.pids_limit,
-            {LABEL: "1", RUN_LABEL: job.run_id, "faasbench.benchmark": job.benchmark,
-             **self.extra_labels},
+            {LABEL: "1", RUN_LABEL: job.run_id, OWNER_LABEL: job.owner,
+             "faasbench.benchmark": job.benchmark, **self.extra_labels},
             entrypoint=entrypoint, cpuset=self.cpuset, cgroup_parent=cgroup_parent)
 
     def _create(self, spec: ContainerSpec) -> str:
@@ -223,8 +233,8 @@ class DockerRuntime(Runtime):
         if proc.exit_code and (stamps is None or "die" not in stamps):
             # Not the program's status: the CLI failed before any container ran.
             inv.exit_code = None
-            engine = f"Docker engine at {engine_address()} failed: " if stamps is None else ""
-            inv.error = f"{engine}docker run exited with status {proc.exit_code}"
+            status = f"docker run exited with status {proc.exit_code}"
+            inv.error = engine_failed(status) if stamps is None else status
         return inv
 
     # Load: the API, as a FaaS node loads a function.
@@ -284,28 +294,17 @@ class DockerRuntime(Runtime):
         return io
 
     def _start_warm(self) -> None:
-        """Fresh FIFOs (no stale reply can survive a killed host), opened before the launcher
-        opens them: the request end read-write, so opening never blocks and the launcher sees
-        end-of-file only when this worker is gone; the reply end non-blocking, polled."""
+        """Fresh FIFOs, then the server whose launcher opens them."""
         job = self.job
         io = self._io_dir()
         self._close_fifos()
-        for name in ("request", "reply"):
-            (io / name).unlink(missing_ok=True)
-            os.mkfifo(io / name)
-            (io / name).chmod(0o666)
-        request = os.open(io / "request", os.O_RDWR | os.O_CLOEXEC)
-        reply = os.open(io / "reply", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-        self.fifos = (request, reply)
-        self.poller = select.poll()
-        self.poller.register(reply, select.POLLIN)
+        self.fifos = LauncherFifos(io)
         self.container = self._run_server(
             serve_argv(IO_GUEST, guest_path(job.benchmark), job.argv), {str(io): IO_GUEST})
 
     def _close_fifos(self) -> None:
         if self.fifos is not None:
-            for fd in self.fifos:
-                os.close(fd)
+            self.fifos.close()
             self.fifos = None
 
     def _invoke_warm(self) -> Invocation:
@@ -316,8 +315,8 @@ class DockerRuntime(Runtime):
             self._start_warm()
         assert self.fifos is not None
         t0 = time.perf_counter_ns()
-        os.write(self.fifos[0], b"\n")
-        line = self._reply(self.job.options.timeout_s)
+        self.fifos.request()
+        line = self.fifos.reply(self.job.options.timeout_s)
         t1 = time.perf_counter_ns()
         report = parse_report(line) if line else None
         if report is None:
@@ -331,30 +330,18 @@ class DockerRuntime(Runtime):
             phases_ns={"dispatch": report.start_ns - t0,
                        "program": report.end_ns - report.start_ns, "reply": t1 - report.end_ns})
 
-    def _reply(self, timeout_s: float) -> Optional[bytes]:
-        """The launcher's report line; b"" when its end of the FIFO closed (it is gone), None
-        when nothing came within ``timeout_s``."""
-        assert self.fifos is not None
-        deadline = time.monotonic() + timeout_s
-        data = b""
-        while not data.endswith(b"\n"):
-            left = deadline - time.monotonic()
-            if left <= 0 or not self.poller.poll(math.ceil(left * 1000)):
-                return None
-            try:
-                chunk = os.read(self.fifos[1], 4096)
-            except BlockingIOError:
-                continue
-            if not chunk:
-                return b""
-            data += chunk
-        return data
-
     def _host_stopped(self) -> str:
-        """Why the warm server's launcher stopped answering, from what it logged."""
+        """Why the warm server's launcher stopped answering, from what it logged; CellStopped
+        when its container was removed from outside the run, or the engine is gone."""
         try:
+            if self.client.inspect_container(self.container)["State"]["Status"] in (
+                    "removing", "dead"):
+                raise CellStopped(REMOVED_FROM_OUTSIDE)
             logs = self.client.logs(self.container, tail=3).decode(errors="replace")
-        except Exception as exc:  # the engine is gone too: say that
+        except CellStopped:
+            raise
+        except Exception as exc:
+            stop_if_gone(self.client, exc)
             logs = describe_error(exc)
         return f"the warm container's launcher stopped: {' '.join(logs.split()) or 'no output'}"
 
