@@ -165,7 +165,8 @@ def parser() -> argparse.ArgumentParser:
     clean.add_argument("--images", action="store_true",
                        help="also remove faasbench images (but those runs still going use)")
     clean.add_argument("--force", action="store_true",
-                       help="also remove what runs still going use (they fail)")
+                       help="also remove the containers of runs still going (those cells "
+                            "stop)")
 
     base = sub.add_parser("docker-base", help="build a minimal Debian base image (debootstrap)")
     base.add_argument("--suite", default="bookworm", help="Debian suite (default bookworm)")
